@@ -1,0 +1,3 @@
+from chanlint.cli import main
+
+main()

@@ -1,0 +1,97 @@
+"""The library API: `check(paths, settings)` runs discover -> index -> resolve -> check."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+
+from chanlint import __version__
+from chanlint.check.checker import judge
+from chanlint.check.entrypoints import EntryPoint, collect_entrypoints
+from chanlint.check.findings import EntryRef, Finding
+from chanlint.check.rules import chl900_syntax_error
+from chanlint.config import Settings
+from chanlint.discover.files import (
+    SourceFile,
+    find_layout,
+    in_dag_folder,
+    iter_python_files,
+    might_contain_dag,
+    module_names,
+)
+from chanlint.index.modules import ModuleInfo, parse_module, read_source
+from chanlint.resolve.evaluator import Evaluator
+from chanlint.resolve.program import Program
+
+
+@dataclass
+class Report:
+    chanlint_version: str
+    airflow_version: str
+    files_scanned: int
+    findings: list[Finding] = field(default_factory=list)
+    entrypoints: list[EntryPoint] = field(default_factory=list)
+
+
+def check(paths: list[Path], settings: Settings) -> Report:
+    catalog = settings.catalog()
+    layout = find_layout(paths, settings.project_root, settings.import_roots)
+    files = iter_python_files(paths, settings.exclude)
+    modules: list[ModuleInfo] = []
+    problems: list[Finding] = []
+    dag_modules: list[str] = []
+    for path in files:
+        names = module_names(path, layout.import_roots)
+        try:
+            text = read_source(path)
+            source = SourceFile(path=path, module=names[0], aliases=tuple(names[1:]),
+                                is_package=path.name == "__init__.py",
+                                is_dag_file=in_dag_folder(path, layout) and might_contain_dag(text))
+            module = parse_module(source, text)
+        except cst.ParserSyntaxError as exc:
+            problems.append(_file_problem(path, exc.raw_line, exc.raw_column + 1,
+                                          f"syntax error: {exc.message}"))
+            continue
+        except (UnicodeDecodeError, SyntaxError, ValueError) as exc:
+            problems.append(_file_problem(path, 1, 1, f"cannot decode file: {exc}"))
+            continue
+        except OSError as exc:
+            problems.append(_file_problem(path, 1, 1, f"cannot read file: {exc.strerror or exc}"))
+            continue
+        modules.append(module)
+        if source.is_dag_file:
+            dag_modules.append(module.name)
+    program = Program(catalog, modules)
+    evaluator = Evaluator(program)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20000))
+    try:
+        entries = collect_entrypoints(evaluator, dag_modules)
+    finally:
+        sys.setrecursionlimit(limit)
+    findings = judge(entries, catalog, settings.expanded_policy()) + problems
+    findings.sort(key=Finding.sort_key)
+    return Report(__version__, catalog.airflow, len(files), findings, entries)
+
+
+def _file_problem(path: Path, line: int, column: int, reason: str) -> Finding:
+    rule = chl900_syntax_error.RULE
+    return Finding(
+        code=rule.code, severity=rule.severity, path=str(path), line=line, column=column,
+        end_line=line, end_column=column, process="", message_type="", group="", call="",
+        entrypoint=EntryRef("", "", str(path), line), chain=(), text=rule.summary.format(reason=reason),
+    )
+
+
+def display_path(path: str, cwd: Path | None = None) -> str:
+    """Paths relative to the working directory, with / separators."""
+    base = cwd or Path.cwd()
+    try:
+        rel = os.path.relpath(path, base)
+    except ValueError:
+        rel = path
+    return Path(rel).as_posix()

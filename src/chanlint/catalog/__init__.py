@@ -1,0 +1,121 @@
+"""The Airflow knowledge chanlint works from: declared data, loaded and validated here."""
+
+from __future__ import annotations
+
+import sys
+from functools import lru_cache
+from importlib import resources
+
+from chanlint.catalog.model import ApiCall, Catalog, ExternalBase, Process
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+__all__ = ["ApiCall", "Catalog", "CatalogError", "Process", "available_versions", "load_catalog"]
+
+DEFAULT_VERSION = "3.3"
+CALL_KINDS = {"call", "attribute", "any-attribute", "subscript", "raise", "context-key"}
+
+
+class CatalogError(ValueError):
+    """The bundled data contradicts itself (a bug in chanlint, caught by the test suite)."""
+
+
+def available_versions() -> list[str]:
+    data = resources.files("chanlint.catalog") / "data"
+    names = [p.name for p in data.iterdir() if p.name.startswith("airflow-") and p.name.endswith(".toml")]
+    return sorted((n[len("airflow-") : -len(".toml")] for n in names), key=_version_key)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+@lru_cache(maxsize=None)
+def load_catalog(version: str = DEFAULT_VERSION) -> Catalog:
+    path = resources.files("chanlint.catalog") / "data" / f"airflow-{version}.toml"
+    if not path.is_file():
+        raise CatalogError(f"no catalog for Airflow {version}; known: {', '.join(available_versions())}")
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    catalog = _build(raw)
+    _validate(catalog)
+    return catalog
+
+
+def _build(raw: dict) -> Catalog:
+    release = raw["release"]
+    processes = {
+        name: Process(name=name, title=p["title"], union=p["union"], messages=frozenset(p["messages"]))
+        for name, p in raw["processes"].items()
+    }
+    markers_raw = dict(raw["markers"])
+    external = tuple(ExternalBase(**e) for e in markers_raw.pop("external_bases", []))
+    calls = tuple(
+        ApiCall(
+            name=c["name"],
+            kind=c.get("kind", "call"),
+            targets=tuple(c["targets"]),
+            sends=tuple(c["sends"]),
+            examples=tuple(c.get("examples", ())),
+            keyword_present=c.get("when", {}).get("keyword_present"),
+            keyword_absent=c.get("when", {}).get("keyword_absent"),
+            returns=c.get("returns"),
+            only_in=tuple(c.get("only_in", ())),
+        )
+        for c in raw["calls"]
+    ) + tuple(
+        # A context key whose value is fetched on read is a row of the API table too.
+        ApiCall(
+            name=f"context[{key!r}]",
+            kind="context-key",
+            targets=(key,),
+            sends=tuple(spec["sends"]),
+            examples=(spec["example"],),
+        )
+        for key, spec in raw["context"]["keys"].items()
+        if "sends" in spec
+    )
+    return Catalog(
+        airflow=release["airflow"],
+        core=release["core"],
+        task_sdk=release["task_sdk"],
+        groups=dict(raw["groups"]),
+        message_group=dict(raw["messages"]),
+        processes=processes,
+        entrypoints={kind: {k: tuple(v) for k, v in table.items()} for kind, table in raw["entrypoints"].items()},
+        markers={k: tuple(v) for k, v in markers_raw.items()},
+        external_bases=external,
+        aliases=dict(raw["aliases"]),
+        context_type=raw["context"]["type"],
+        context_keys={k: dict(v) for k, v in raw["context"]["keys"].items()},
+        types={k: dict(v) for k, v in raw.get("types", {}).items()},
+        calls=calls,
+    )
+
+
+def _validate(catalog: Catalog) -> None:
+    """Internal consistency: every message grouped, every name used is declared."""
+    problems: list[str] = []
+    for message, group in catalog.message_group.items():
+        if group not in catalog.groups:
+            problems.append(f"message {message} is in unknown group {group!r}")
+    for process in catalog.processes.values():
+        for message in sorted(process.messages - catalog.message_group.keys()):
+            problems.append(f"process {process.name} allows {message}, which has no group")
+    for call in catalog.calls:
+        if call.kind not in CALL_KINDS:
+            problems.append(f"call {call.name} has unknown kind {call.kind!r}")
+        for message in call.sends:
+            if message not in catalog.message_group:
+                problems.append(f"call {call.name} sends {message}, which has no group")
+        if not call.examples:
+            problems.append(f"call {call.name} has no example for the oracle tests")
+    for kind, table in catalog.entrypoints.items():
+        for slot, processes in table.items():
+            for process in processes:
+                if process not in catalog.processes:
+                    problems.append(f"entry point {kind}.{slot} names unknown process {process!r}")
+    if problems:
+        raise CatalogError("; ".join(problems))

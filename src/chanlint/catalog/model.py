@@ -1,0 +1,87 @@
+"""Typed view of the declared Airflow catalog (see data/airflow-*.toml)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """One row of the SDK API table: a call (or attribute, subscript, raise) and what it sends."""
+
+    name: str
+    kind: str  # "call" | "attribute" | "any-attribute" | "subscript" | "raise"
+    targets: tuple[str, ...]
+    sends: tuple[str, ...]
+    examples: tuple[str, ...]
+    keyword_present: str | None = None
+    keyword_absent: str | None = None
+    returns: str | None = None
+    only_in: tuple[str, ...] = ()
+
+    def applies(self, keywords: frozenset[str]) -> bool:
+        """Whether the call form (its keyword arguments) selects this row."""
+        if self.keyword_present is not None and self.keyword_present not in keywords:
+            return False
+        return not (self.keyword_absent is not None and self.keyword_absent in keywords)
+
+
+@dataclass(frozen=True)
+class Process:
+    name: str
+    title: str
+    union: str
+    messages: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ExternalBase:
+    module_pattern: str
+    base: str
+
+
+@dataclass
+class Catalog:
+    """Everything chanlint knows about one Airflow release."""
+
+    airflow: str
+    core: str
+    task_sdk: str
+    groups: dict[str, str]
+    message_group: dict[str, str]
+    processes: dict[str, Process]
+    entrypoints: dict[str, dict[str, tuple[str, ...]]]
+    markers: dict[str, tuple[str, ...]]
+    external_bases: tuple[ExternalBase, ...]
+    aliases: dict[str, str]
+    context_type: str
+    context_keys: dict[str, dict[str, object]]
+    types: dict[str, dict[str, str]]
+    calls: tuple[ApiCall, ...]
+    # Derived lookups, filled by __post_init__.
+    calls_by_target: dict[tuple[str, str], list[ApiCall]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for call in self.calls:
+            for target in call.targets:
+                self.calls_by_target.setdefault((call.kind, target), []).append(call)
+
+    def canonical(self, name: str) -> str:
+        """The canonical name of an import path, following declared aliases by prefix."""
+        if name in self.aliases:
+            return self.aliases[name]
+        head, _, tail = name.rpartition(".")
+        while head:
+            if head in self.aliases:
+                return f"{self.aliases[head]}.{name[len(head) + 1:]}"
+            head, _, _ = head.rpartition(".")
+        return name
+
+    def lookup(self, kind: str, target: str, keywords: frozenset[str] = frozenset()) -> list[ApiCall]:
+        return [c for c in self.calls_by_target.get((kind, target), ()) if c.applies(keywords)]
+
+    def is_known_target(self, kind: str, target: str) -> bool:
+        return (kind, target) in self.calls_by_target
+
+    def marker(self, name: str) -> tuple[str, ...]:
+        return self.markers.get(name, ())

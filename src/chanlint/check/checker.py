@@ -1,0 +1,40 @@
+"""Judge every message an entry point sends against its processes' unions and the policy."""
+
+from __future__ import annotations
+
+from chanlint.catalog import Catalog
+from chanlint.check.entrypoints import EntryPoint
+from chanlint.check.findings import EntryRef, Finding
+from chanlint.check.rules import chl001_outside_union, chl002_outside_policy
+
+
+def judge(entries: list[EntryPoint], catalog: Catalog, policy: dict[str, frozenset[str]]) -> list[Finding]:
+    findings: dict[tuple, Finding] = {}
+    for entry in entries:
+        ref = EntryRef(entry.kind, entry.name, entry.path, entry.line)
+        for process_name in entry.processes:
+            process = catalog.processes[process_name]
+            allowed_by_policy = policy.get(process_name)
+            for use in entry.uses:
+                if use.api.only_in and entry.kind not in use.api.only_in:
+                    continue
+                for message in dict.fromkeys(use.api.sends):
+                    if message not in process.messages:
+                        rule = chl001_outside_union.RULE
+                    elif allowed_by_policy is not None and message not in allowed_by_policy:
+                        rule = chl002_outside_policy.RULE
+                    else:
+                        continue
+                    group = catalog.message_group[message]
+                    text = rule.summary.format(call=use.api.name, message=message, group=group,
+                                               process_title=process.title)
+                    finding = Finding(
+                        code=rule.code, severity=rule.severity, path=use.site.path, line=use.site.line,
+                        column=use.site.column, end_line=use.site.end_line, end_column=use.site.end_column,
+                        process=process_name, message_type=message, group=group, call=use.api.name,
+                        entrypoint=ref, chain=use.chain, text=text,
+                    )
+                    key = finding.sort_key()
+                    if key not in findings:
+                        findings[key] = finding
+    return sorted(findings.values(), key=Finding.sort_key)

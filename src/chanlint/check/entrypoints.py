@@ -1,0 +1,162 @@
+"""Where user code runs: every entry point with the processes that run it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chanlint.resolve.evaluator import Evaluator, FuncResult, Registration, Use
+from chanlint.resolve.values import DeadlineCallbackV, Inst, LambdaV, PartialV, Ref, Str, Values, one
+
+ENTRY_KINDS = ("task_callback", "dag_callback", "deadline_callback", "notifier", "trigger", "parse", "task")
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    kind: str
+    name: str
+    path: str
+    line: int
+    processes: tuple[str, ...]
+    uses: tuple[Use, ...]
+
+
+def collect_entrypoints(evaluator: Evaluator, dag_modules: list[str]) -> list[EntryPoint]:
+    """Evaluate parse-time code first (it registers callbacks), then every registered callable."""
+    catalog = evaluator.catalog
+    other = catalog.entrypoints["other"]
+    found: dict[tuple, EntryPoint] = {}
+
+    def add(entry: EntryPoint) -> None:
+        key = (entry.kind, entry.name, entry.processes)
+        known = found.get(key)
+        if known is None or (entry.path, entry.line) < (known.path, known.line):
+            found[key] = entry
+
+    for name in dag_modules:
+        module = evaluator.program.module(name)
+        if module is None:
+            continue
+        scope = evaluator.module_scope(module)
+        add(EntryPoint("parse", module.name, str(module.path), 1, other["parse"], tuple(scope.uses)))
+    # Modules that are not DAG files still define classes and may register callbacks.
+    for module in evaluator.program.modules:
+        evaluator.module_scope(module)
+
+    attached_notifiers: set[str] = set()
+    seen = 0
+    while seen < len(evaluator.registrations):  # evaluating a callback may register more
+        registration = evaluator.registrations[seen]
+        seen += 1
+        for entry, notifier in _registration_entries(evaluator, registration):
+            if notifier:
+                attached_notifiers.add(notifier)
+            add(entry)
+
+    notifier_base = catalog.marker("notifier_base")
+    operator_base = catalog.marker("operator_base")
+    trigger_base = catalog.marker("trigger_base")
+    context = one(Inst(catalog.context_type))
+    for fqn, info in sorted(evaluator.program.classes.items()):
+        path, line = str(info.module.path), info.module.line_of(info.node)
+        instance = one(Inst(fqn))
+        if evaluator.is_subclass(fqn, trigger_base):
+            method = evaluator.find_method(fqn, "run")
+            if method:
+                result = evaluator.run_function(method, [instance], {})
+                add(EntryPoint("trigger", fqn, path, line, other["trigger"], _uses(result)))
+        if evaluator.is_subclass(fqn, notifier_base) and fqn not in attached_notifiers:
+            method = evaluator.find_method(fqn, "notify")
+            if method:
+                result = evaluator.run_function(method, [instance, context], {})
+                add(EntryPoint("notifier", fqn, path, line, other["notifier"], _uses(result)))
+        if evaluator.is_subclass(fqn, operator_base):
+            method = evaluator.find_method(fqn, "execute")
+            if method:
+                result = evaluator.run_function(method, [instance, context], {})
+                add(EntryPoint("task", fqn, path, line, other["task"], _uses(result)))
+    return sorted(found.values(), key=lambda e: (e.path, e.line, e.kind, e.name, e.processes))
+
+
+def _uses(result: FuncResult | None) -> tuple[Use, ...]:
+    return result.uses if result is not None else ()
+
+
+def _registration_entries(evaluator: Evaluator, reg: Registration):
+    catalog = evaluator.catalog
+    context = one(Inst(catalog.context_type))
+    if reg.kind == "task":
+        assert isinstance(reg.target, Ref)
+        result = _run_task_function(evaluator, reg.target.name)
+        yield EntryPoint("task", reg.target.name, reg.path, reg.line, catalog.entrypoints["other"]["task"],
+                         _uses(result)), None
+        return
+    if reg.kind == "deadline_callback":
+        assert isinstance(reg.target, DeadlineCallbackV)
+        processes = catalog.entrypoints["deadline_callback"][reg.slot]
+        kwargs = {k: v for value in reg.target.kwargs if hasattr(value, "items") for k, v in value.items}
+        kwargs["context"] = context
+        for target in _resolve_targets(evaluator, reg.target.target):
+            name, result, notifier = _call_entry(evaluator, target, [], kwargs, context)
+            if name is not None:
+                yield EntryPoint("deadline_callback", name, reg.path, reg.line, processes, _uses(result)), notifier
+        return
+    processes = catalog.entrypoints[reg.kind][reg.slot]
+    name, result, notifier = _call_entry(evaluator, reg.target, [context], {}, context)
+    if name is not None:
+        yield EntryPoint(reg.kind, name, reg.path, reg.line, processes, _uses(result)), notifier
+
+
+def _resolve_targets(evaluator: Evaluator, values: Values) -> list[object]:
+    """A deadline callback is a callable or its dotted import path."""
+    targets: list[object] = []
+    for value in values:
+        if isinstance(value, Str):
+            fqn = evaluator.program.resolve_dotted(value.value)
+            if fqn is not None:
+                targets.append(Ref(fqn))
+        else:
+            targets.append(value)
+    return targets
+
+
+def _call_entry(evaluator: Evaluator, target: object, args: list[Values], kwargs: dict[str, Values],
+                context: Values) -> tuple[str | None, FuncResult | None, str | None]:
+    """Run a registered callable as Airflow would; returns (display name, result, notifier class)."""
+    program = evaluator.program
+    if isinstance(target, Ref) and target.name in program.functions:
+        return target.name, evaluator.run_function(target.name, args, kwargs), None
+    if isinstance(target, LambdaV):
+        return target.func, evaluator.run_function(target.func, args, kwargs), None
+    if isinstance(target, PartialV):
+        merged = dict(target.keywords)
+        merged.update(kwargs)
+        for inner in target.func:
+            name, result, notifier = _call_entry(evaluator, inner, [*target.args, *args], merged, context)
+            if name is not None:
+                return f"functools.partial({name})", result, notifier
+        return None, None, None
+    if isinstance(target, Ref) and target.name in program.classes:
+        # A class given as a deadline callback: instantiated with the kwargs, then called.
+        instance = Inst(target.name)
+        init = evaluator.find_method(target.name, "__init__")
+        uses = []
+        if init:
+            result = evaluator.run_function(init, [one(instance)], kwargs)
+            uses.extend(_uses(result))
+        name, result, notifier = _call_entry(evaluator, instance, [context], {}, context)
+        combined = FuncResult(uses=tuple(uses) + _uses(result), returns=frozenset())
+        return (name or target.name), combined, notifier
+    if isinstance(target, Inst):
+        notify = evaluator._notifier_method(target.cls)
+        method = notify or evaluator.find_method(target.cls, "__call__")
+        if method is not None:
+            result = evaluator.run_function(method, [one(target), *args], kwargs)
+            return target.cls, result, target.cls if notify else None
+    return None, None, None
+
+
+def _run_task_function(evaluator: Evaluator, fqn: str) -> FuncResult | None:
+    """A @task body: context keys arrive as keyword arguments, **kwargs is the whole context."""
+    catalog = evaluator.catalog
+    typed = {key: one(Inst(str(spec["type"]))) for key, spec in catalog.context_keys.items() if "type" in spec}
+    return evaluator.run_function(fqn, [], typed, star_kwargs=one(Inst(catalog.context_type)))

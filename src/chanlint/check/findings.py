@@ -1,0 +1,57 @@
+"""What chanlint reports: findings, and the rule metadata they point to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from chanlint.resolve.evaluator import Frame
+
+
+@dataclass(frozen=True)
+class Example:
+    """A mini repository (path -> source) and the (code, line) findings it must produce."""
+
+    files: dict[str, str]
+    expect: tuple[tuple[str, int], ...] = ()
+    config: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: str
+    summary: str
+    explanation: str
+    valid: tuple[Example, ...] = ()
+    invalid: tuple[Example, ...] = ()
+
+
+@dataclass(frozen=True)
+class EntryRef:
+    kind: str
+    name: str
+    path: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    process: str
+    message_type: str
+    group: str
+    call: str
+    entrypoint: EntryRef
+    chain: tuple[Frame, ...]
+    text: str
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.line, self.column, self.code, self.process, self.message_type,
+                self.entrypoint.kind, self.entrypoint.name)

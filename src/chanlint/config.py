@@ -1,0 +1,115 @@
+"""Settings from `[tool.chanlint]` in pyproject.toml (or chanlint.toml), validated strictly."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chanlint.catalog import Catalog, available_versions, load_catalog
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+KNOWN_KEYS = {"policy", "import-roots", "exclude", "airflow-version"}
+
+
+class ConfigError(Exception):
+    """A configuration problem, reported with the file and key (exit status 2)."""
+
+
+@dataclass
+class Settings:
+    project_root: Path
+    config_file: Path | None = None
+    airflow_version: str = "3.3"
+    policy: dict[str, list[str]] = field(default_factory=dict)
+    import_roots: list[Path] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+
+    def catalog(self) -> Catalog:
+        return load_catalog(self.airflow_version)
+
+    def expanded_policy(self) -> dict[str, frozenset[str]]:
+        """Each process's allowed messages: the union of its groups and named messages."""
+        catalog = self.catalog()
+        result: dict[str, frozenset[str]] = {}
+        for process, entries in self.policy.items():
+            allowed: set[str] = set()
+            for entry in entries:
+                if entry in catalog.groups:
+                    allowed.update(m for m, g in catalog.message_group.items() if g == entry)
+                else:
+                    allowed.add(entry)
+            result[process] = frozenset(allowed)
+        return result
+
+
+def find_config(start: Path) -> Path | None:
+    """Nearest chanlint.toml, or pyproject.toml with a [tool.chanlint] table, from start upward."""
+    current = start.resolve()
+    if current.is_file():
+        current = current.parent
+    for folder in (current, *current.parents):
+        candidate = folder / "chanlint.toml"
+        if candidate.is_file():
+            return candidate
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file() and "chanlint" in _read_toml(candidate).get("tool", {}):
+            return candidate
+    return None
+
+
+def load_settings(config_file: Path | None, fallback_root: Path) -> Settings:
+    if config_file is None:
+        return Settings(project_root=fallback_root.resolve())
+    data = _read_toml(config_file)
+    table = data.get("tool", {}).get("chanlint", {}) if config_file.name == "pyproject.toml" else data
+    return settings_from_table(table, config_file)
+
+
+def settings_from_table(table: dict, config_file: Path | None, root: Path | None = None) -> Settings:
+    where = str(config_file) if config_file else "<settings>"
+    root = (config_file.parent if config_file else root or Path.cwd()).resolve()
+    settings = Settings(project_root=root, config_file=config_file)
+    for key in table:
+        if key not in KNOWN_KEYS:
+            raise ConfigError(f"{where}: unknown key `{key}` (known: {', '.join(sorted(KNOWN_KEYS))})")
+    version = table.get("airflow-version", settings.airflow_version)
+    if not isinstance(version, str) or version not in available_versions():
+        raise ConfigError(f"{where}: `airflow-version` = {version!r} is not a known release "
+                          f"(known: {', '.join(available_versions())})")
+    settings.airflow_version = version
+    catalog = load_catalog(version)
+    policy = table.get("policy", {})
+    if not isinstance(policy, dict):
+        raise ConfigError(f"{where}: `policy` must be a table of process = [groups or messages]")
+    for process, entries in policy.items():
+        if process not in catalog.processes:
+            raise ConfigError(f"{where}: `policy.{process}`: unknown process "
+                              f"(known: {', '.join(catalog.processes)})")
+        if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+            raise ConfigError(f"{where}: `policy.{process}` must be a list of group or message names")
+        for entry in entries:
+            if entry not in catalog.groups and entry not in catalog.message_group:
+                raise ConfigError(f"{where}: `policy.{process}`: {entry!r} is neither a group "
+                                  f"({', '.join(catalog.groups)}) nor a message name")
+        settings.policy[process] = list(entries)
+    for key, attr in (("import-roots", "import_roots"), ("exclude", "exclude")):
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: `{key}` must be a list of strings")
+        if attr == "import_roots":
+            settings.import_roots = [root / v for v in value]
+        else:
+            settings.exclude = list(value)
+    return settings
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc

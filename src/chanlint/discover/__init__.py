@@ -1,0 +1,1 @@
+"""Stage 1: find the Python files to scan and the import roots Airflow would put on sys.path."""

@@ -1,0 +1,110 @@
+"""Walk the scanned paths; decide module names the way Airflow's sys.path would."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "venv", ".tox", ".nox", "node_modules",
+             ".mypy_cache", ".ruff_cache", ".pytest_cache", ".chanlint_cache", "build", "dist", ".eggs"}
+# Folders Airflow (and the Astro layout) put on sys.path, relative to the project root.
+AIRFLOW_ROOT_FOLDERS = ("dags", "plugins", "include")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path  # absolute
+    module: str  # primary dotted module name
+    aliases: tuple[str, ...]  # every other name the file is importable as
+    is_package: bool
+    is_dag_file: bool
+
+
+@dataclass
+class Layout:
+    """Where the project is and which folders act as import roots."""
+
+    project_root: Path
+    import_roots: list[Path] = field(default_factory=list)
+    dag_folders: list[Path] = field(default_factory=list)
+
+
+def find_layout(paths: list[Path], project_root: Path, extra_roots: list[Path]) -> Layout:
+    """Import roots: configured ones, then dags/ and plugins/ (on Airflow's sys.path), then the root."""
+    roots: list[Path] = [r.resolve() for r in extra_roots]
+    dags = project_root / "dags"
+    dag_folders = [dags.resolve()] if dags.is_dir() else [p.resolve() for p in paths if p.is_dir()]
+    for name in ("dags", "plugins"):
+        folder = project_root / name
+        if folder.is_dir():
+            roots.append(folder.resolve())
+    roots.append(project_root.resolve())
+    for p in paths:
+        if p.is_dir() and p.resolve() not in roots:
+            roots.append(p.resolve())
+    unique: list[Path] = []
+    for r in roots:
+        if r not in unique:
+            unique.append(r)
+    return Layout(project_root=project_root.resolve(), import_roots=unique, dag_folders=dag_folders)
+
+
+def iter_python_files(paths: list[Path], exclude: list[str]) -> list[Path]:
+    """Every .py file under the given paths, sorted, without following symlinked folders."""
+    found: set[Path] = set()
+    for p in paths:
+        if p.is_file():
+            if p.suffix == ".py":
+                found.add(p.resolve())
+            continue
+        for dirpath, dirnames, filenames in os.walk(p, followlinks=False):
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+            for name in filenames:
+                if name.endswith(".py"):
+                    found.add((Path(dirpath) / name).resolve())
+    return sorted(f for f in found if not _excluded(f, exclude))
+
+
+def _excluded(path: Path, patterns: list[str]) -> bool:
+    posix = path.as_posix()
+    return any(Path(posix).match(pattern) or f"/{pattern.strip('/')}/" in posix for pattern in patterns)
+
+
+def module_names(path: Path, roots: list[Path]) -> list[str]:
+    """Dotted names the file is importable as, most specific import root first."""
+    names: list[str] = []
+    for root in sorted(roots, key=lambda r: len(r.parts), reverse=True):
+        try:
+            rel = path.relative_to(root)
+        except ValueError:
+            continue
+        parts = list(rel.with_suffix("").parts)
+        if parts and parts[-1] == "__init__":
+            parts = parts[:-1]
+        if parts and all(part.isidentifier() for part in parts):
+            names.append(".".join(parts))
+    if not names:
+        names.append(path.stem)
+    return names
+
+
+def might_contain_dag(text: str) -> bool:
+    """Airflow's safe-mode heuristic: a DAG file mentions both 'airflow' and 'dag'."""
+    lowered = text.lower()
+    return "airflow" in lowered and "dag" in lowered
+
+
+def in_dag_folder(path: Path, layout: Layout) -> bool:
+    skip = [layout.project_root / "plugins", layout.project_root / "include"]
+    if any(_is_under(path, s) for s in skip if s.is_dir()):
+        return False
+    return any(_is_under(path, folder) for folder in layout.dag_folders)
+
+
+def _is_under(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,1 @@
+"""Stage 2: parse each file once with libcst and index its definitions."""

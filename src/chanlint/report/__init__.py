@@ -1,0 +1,1 @@
+"""Stage 5: present findings (text for people, JSON for tools)."""

@@ -1,0 +1,1 @@
+"""Stage 3: resolve names the way Python does and follow calls from entry points."""
