@@ -55,6 +55,7 @@ class Use:
     """One SDK call (or attribute read, raise, ...) reached, with the chain that reached it."""
 
     api: ApiCall
+    target: str  # the API table target that matched
     site: Site
     chain: tuple[Frame, ...]
 
@@ -111,6 +112,7 @@ class Evaluator:
         self.lambdas: dict[str, tuple[cst.Lambda, Scope]] = {}
         self.task_functions: set[str] = set()
         self.class_attrs: dict[str, dict[str, Values]] = {}
+        self.class_scopes: dict[str, Scope] = {}  # where each class statement ran
         self.registrations: list[Registration] = []
         self.depth = 0
         cat = self.catalog
@@ -243,7 +245,7 @@ class Evaluator:
             for candidate in self.mro(cls):
                 apis = self.catalog.lookup("raise", candidate)
                 if apis:
-                    self.record(apis, node, scope)
+                    self.record(apis, candidate, node, scope)
                     break
 
     # ------------------------------------------------------------------ imports
@@ -342,6 +344,7 @@ class Evaluator:
             return
         for base in node.bases:
             self.ev(base.value, scope)
+        self.class_scopes[fqn] = scope
         body = Scope(module=scope.module, function=fqn.split(".", 1)[-1], locals={}, enclosing=scope)
         body.frame = scope.frame  # type: ignore[method-assign]  # class bodies run in the enclosing frame
         self.exec_suite(node.body, body)
@@ -354,7 +357,7 @@ class Evaluator:
         info = self.program.classes.get(fqn)
         if info is None:
             return self.program.external_bases(fqn)
-        scope = self._defining_scope(info.module, fqn)
+        scope = self.class_scopes.get(fqn) or self.module_scope(info.module)
         bases: list[str] = []
         for arg in info.node.bases:
             if arg.keyword is not None:
@@ -363,12 +366,6 @@ class Evaluator:
                 if isinstance(value, Ref):
                     bases.append(self.catalog.canonical(value.name))
         return bases
-
-    def _defining_scope(self, module: ModuleInfo, fqn: str) -> Scope:
-        parent = fqn.rsplit(".", 1)[0]
-        if parent in self.closures:
-            return self.closures[parent]
-        return self.module_scope(module)
 
     def mro(self, cls: str) -> list[str]:
         """Linearised ancestry (depth-first, duplicates removed): enough for lookups."""
@@ -548,11 +545,11 @@ class Evaluator:
         for cls in self.mro(value.cls):
             apis = self.catalog.lookup("attribute", f"{cls}.{attr}")
             if apis:
-                self.record(apis, node, scope)
+                self.record(apis, f"{cls}.{attr}", node, scope)
                 return EMPTY
             apis = self.catalog.lookup("any-attribute", cls)
             if apis:
-                self.record(apis, node, scope)
+                self.record(apis, cls, node, scope)
                 return self._returns(apis)
             info = self.program.classes.get(cls)
             if info is not None:
@@ -589,7 +586,7 @@ class Evaluator:
             return self.context_item(key, node, scope)
         apis = self.catalog.lookup("subscript", value.cls)
         if apis:
-            self.record(apis, node, scope)
+            self.record(apis, value.cls, node, scope)
         items = self.catalog.types.get(value.cls, {}).get("items")
         return one(Inst(items)) if items else EMPTY
 
@@ -601,7 +598,7 @@ class Evaluator:
             return EMPTY
         apis = self.catalog.lookup("context-key", key)
         if apis:
-            self.record(apis, node, scope)
+            self.record(apis, key, node, scope)
         typ = spec.get("type")
         return one(Inst(str(typ))) if typ else EMPTY
 
@@ -670,7 +667,7 @@ class Evaluator:
         canonical = self.catalog.canonical(name)
         apis = self.catalog.lookup("call", canonical, frozenset(kwargs))
         if apis:
-            self.record(apis, node, scope)
+            self.record(apis, canonical, node, scope)
             return self._returns(apis)
         if canonical in self._get_current_context:
             return one(Inst(self._context_type))
@@ -792,7 +789,7 @@ class Evaluator:
         return any(isinstance(v, Ref) and v.name in self._type_checking for v in values)
 
     # ------------------------------------------------------------------ uses
-    def record(self, apis: list[ApiCall], node: cst.CSTNode, scope: Scope) -> None:
+    def record(self, apis: list[ApiCall], target: str, node: cst.CSTNode, scope: Scope) -> None:
         pos = scope.module.positions.get(node)
         if pos is None:
             return
@@ -800,7 +797,7 @@ class Evaluator:
                     pos.end.column + 1)
         frame = scope.frame(pos.start.line)
         for api in apis:
-            scope.uses.append(Use(api, site, (frame,)))
+            scope.uses.append(Use(api, target, site, (frame,)))
 
     def _returns(self, apis: list[ApiCall]) -> Values:
         return frozenset(Inst(a.returns) for a in apis if a.returns)
@@ -818,7 +815,7 @@ def _dedupe(uses: Iterable[Use]) -> list[Use]:
     """One use per (API row, site): the first (shortest-found) chain explains it."""
     seen: dict[tuple, Use] = {}
     for use in uses:
-        key = (use.api, use.site)
+        key = (use.api, use.target, use.site)
         if key not in seen or len(use.chain) < len(seen[key].chain):
             seen[key] = use
     return list(seen.values())
