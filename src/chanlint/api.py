@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import sys
 from dataclasses import dataclass, field
@@ -53,8 +54,8 @@ def check(paths: list[Path], settings: Settings) -> Report:
                                 is_dag_file=in_dag_folder(path, layout) and might_contain_dag(text))
             module = parse_module(source, text)
         except cst.ParserSyntaxError as exc:
-            problems.append(_file_problem(path, exc.raw_line, exc.raw_column + 1,
-                                          f"syntax error: {exc.message}"))
+            line, column, reason = _syntax_error_location(text, exc)
+            problems.append(_file_problem(path, line, column, f"syntax error: {reason}"))
             continue
         except (UnicodeDecodeError, SyntaxError, ValueError) as exc:
             problems.append(_file_problem(path, 1, 1, f"cannot decode file: {exc}"))
@@ -76,6 +77,15 @@ def check(paths: list[Path], settings: Settings) -> Report:
     findings = judge(entries, catalog, settings.expanded_policy()) + problems
     findings.sort(key=Finding.sort_key)
     return Report(__version__, catalog.airflow, len(files), findings, entries)
+
+
+def _syntax_error_location(text: str, exc: cst.ParserSyntaxError) -> tuple[int, int, str]:
+    """Python's own line, column and message for a syntax error (libcst points a token late)."""
+    try:
+        ast.parse(text)
+    except SyntaxError as err:
+        return err.lineno or 1, err.offset or 1, err.msg
+    return exc.editor_line, exc.editor_column, exc.message
 
 
 def _file_problem(path: Path, line: int, column: int, reason: str) -> Finding:

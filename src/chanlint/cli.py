@@ -32,7 +32,7 @@ def main() -> None:
 def check(paths: tuple[Path, ...], output_format: str, config_path: Path | None) -> None:
     """Report SDK calls whose supervisor message the running process may not send."""
     targets = list(paths) or [Path(".")]
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)
     missing = [p for p in targets if not p.exists()]
     if missing:
         err.print(f"[red]error:[/] no such file or directory: {missing[0]}")

@@ -49,7 +49,8 @@ def collect_entrypoints(evaluator: Evaluator, dag_modules: list[str]) -> list[En
         seen += 1
         for entry, notifier in _registration_entries(evaluator, registration):
             if notifier:
-                attached_notifiers.add(notifier)
+                # A base class of an attached notifier is not a notifier of its own.
+                attached_notifiers.update(evaluator.mro(notifier))
             add(entry)
 
     notifier_base = catalog.marker("notifier_base")
@@ -157,6 +158,5 @@ def _call_entry(evaluator: Evaluator, target: object, args: list[Values], kwargs
 
 def _run_task_function(evaluator: Evaluator, fqn: str) -> FuncResult | None:
     """A @task body: context keys arrive as keyword arguments, **kwargs is the whole context."""
-    catalog = evaluator.catalog
-    typed = {key: one(Inst(str(spec["type"]))) for key, spec in catalog.context_keys.items() if "type" in spec}
-    return evaluator.run_function(fqn, [], typed, star_kwargs=one(Inst(catalog.context_type)))
+    context = one(Inst(evaluator.catalog.context_type))
+    return evaluator.run_function(fqn, [], evaluator.context_kwargs(), star_kwargs=context)

@@ -464,7 +464,8 @@ class Evaluator:
 
     def ev_lambda(self, node: cst.Lambda, scope: Scope) -> Values:
         line = scope.module.line_of(node)
-        fqn = f"{scope.module.name}.{scope.function}.<lambda>:{line}"
+        owner = "" if scope.is_module else f".{scope.function}"
+        fqn = f"{scope.module.name}{owner}.<lambda>:{line}"
         self.lambdas[fqn] = (node, scope)
         return one(LambdaV(fqn))
 
@@ -631,6 +632,10 @@ class Evaluator:
                     if isinstance(v, DictV):
                         for k, item in v.items:
                             kwargs[k] = kwargs.get(k, EMPTY) | item
+                    elif isinstance(v, Inst) and v.cls == self._context_type:
+                        # `helper(**context)`: every context key arrives as a keyword argument.
+                        for k, item in self.context_kwargs().items():
+                            kwargs[k] = kwargs.get(k, EMPTY) | item
             elif arg.star != "*":
                 args.append(value)
         return self._union(self.call_value(f, args, kwargs, node, scope) for f in funcs)
@@ -780,6 +785,11 @@ class Evaluator:
             for target in _callables(kwargs.get(slot, EMPTY)):
                 self.register("dag_callback", slot, target, node, scope)
         self.register_default_args(kwargs, node, scope)
+
+    def context_kwargs(self) -> dict[str, Values]:
+        """The context as keyword arguments: each key whose value has a known type."""
+        return {key: one(Inst(str(spec["type"]))) for key, spec in self.catalog.context_keys.items()
+                if "type" in spec}
 
     def _is_task_decorator(self, name: str) -> bool:
         return any(name == t or name.startswith(f"{t}.") for t in self._task_decorator)

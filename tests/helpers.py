@@ -1,0 +1,31 @@
+"""Shared test helpers: run chanlint on a folder the way the CLI does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from chanlint.api import Report, check
+from chanlint.config import find_config, load_settings, settings_from_table
+from chanlint.report.json_report import report_dict
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "fixtures"
+
+
+def check_folder(folder: Path, table: dict | None = None) -> Report:
+    if table is not None:
+        settings = settings_from_table(table, None, root=folder)
+    else:
+        settings = load_settings(find_config(folder), folder)
+    return check([folder], settings)
+
+
+def json_for(folder: Path) -> dict:
+    return report_dict(check_folder(folder), cwd=folder)
+
+
+def write_tree(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")

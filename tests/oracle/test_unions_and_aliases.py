@@ -1,0 +1,76 @@
+"""The catalog's unions, aliases and names, compared with the real Airflow 3.3 packages."""
+
+from __future__ import annotations
+
+import importlib
+import typing
+import warnings
+
+import pytest
+
+from chanlint.catalog import load_catalog
+
+pytest.importorskip("airflow.sdk", reason="the oracle needs apache-airflow-task-sdk (pip install -e '.[test]')")
+
+CATALOG = load_catalog("3.3")
+
+
+def import_object(dotted: str):
+    """Import `pkg.mod.Class.attr` by trying the longest importable module prefix."""
+    parts = dotted.split(".")
+    for split in range(len(parts), 0, -1):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                obj = importlib.import_module(".".join(parts[:split]))
+        except ImportError:
+            continue
+        for attr in parts[split:]:
+            obj = getattr(obj, attr)
+        return obj
+    raise ImportError(dotted)
+
+
+def union_members(dotted: str) -> set[str]:
+    annotated = import_object(dotted)
+    union = typing.get_args(annotated)[0]
+    return {member.__name__ for member in typing.get_args(union)}
+
+
+@pytest.mark.parametrize("process", sorted(CATALOG.processes))
+def test_process_union_matches_airflow(process: str) -> None:
+    spec = CATALOG.processes[process]
+    assert union_members(spec.union) == set(spec.messages)
+
+
+def test_every_message_in_a_union_is_in_exactly_one_group() -> None:
+    every = set().union(*(union_members(p.union) for p in CATALOG.processes.values()))
+    assert every == set(CATALOG.message_group)
+
+
+@pytest.mark.parametrize("alias", sorted(CATALOG.aliases))
+def test_alias_is_the_same_object(alias: str) -> None:
+    assert import_object(alias) is import_object(CATALOG.aliases[alias])
+
+
+def test_declared_names_exist() -> None:
+    names = {t for call in CATALOG.calls if call.kind in {"call", "attribute", "raise"} for t in call.targets}
+    names |= {t for call in CATALOG.calls if call.kind in {"any-attribute", "subscript"} for t in call.targets}
+    names |= {n for key, values in CATALOG.markers.items() if key != "type_checking" for n in values}
+    names |= {str(spec["type"]) for spec in CATALOG.context_keys.values() if "type" in spec}
+    names |= {CATALOG.context_type, *CATALOG.entrypoints["deadline_callback"]}
+    names |= {t for spec in CATALOG.types.values() for t in spec.values()} | set(CATALOG.types)
+    missing = []
+    for name in sorted(n for n in names if not n.startswith("<")):
+        try:
+            import_object(name)
+        except (ImportError, AttributeError):
+            missing.append(name)
+    assert not missing
+
+
+def test_context_keys_exist_in_the_real_context() -> None:
+    from tests.oracle.sdk_runtime import _make_ti
+
+    context = _make_ti().get_template_context()
+    assert set(CATALOG.context_keys) <= set(context)

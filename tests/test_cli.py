@@ -1,0 +1,111 @@
+"""The command line: exit statuses, JSON shape, configuration errors, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from click.testing import CliRunner
+
+from chanlint.cli import main
+from tests.helpers import FIXTURES, write_tree
+
+BAD_CALLBACK = {
+    "dags/d.py": (
+        "from airflow.sdk import DAG\n\n"
+        "def cb(context):\n    context['ti'].xcom_push(key='k', value=1)\n\n"
+        "with DAG('d', on_failure_callback=cb):\n    pass\n"
+    )
+}
+
+
+def run(args, cwd):
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        return CliRunner().invoke(main, args)
+    finally:
+        os.chdir(old)
+
+
+def test_findings_exit_1_and_json_shape(tmp_path) -> None:
+    write_tree(tmp_path, BAD_CALLBACK)
+    result = run(["check", "--format", "json", "dags"], tmp_path)
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.output)
+    assert set(data) == {"chanlint_version", "airflow_version", "files_scanned", "findings"}
+    (finding,) = data["findings"]
+    assert set(finding) == {"code", "severity", "path", "line", "column", "end_line", "end_column", "process",
+                            "message_type", "group", "call", "entrypoint", "chain", "text"}
+    assert finding["path"] == "dags/d.py"
+    assert (finding["code"], finding["process"], finding["message_type"]) == ("CHL001", "dag-processor", "SetXCom")
+    assert finding["entrypoint"] == {"kind": "dag_callback", "name": "d.cb", "path": "dags/d.py", "line": 6}
+    assert finding["chain"] == [{"path": "dags/d.py", "line": 4, "function": "cb"}]
+
+
+def test_clean_tree_exits_0(tmp_path) -> None:
+    write_tree(tmp_path, {"dags/ok.py": "from airflow.sdk import DAG\nwith DAG('ok'):\n    pass\n"})
+    result = run(["check", "."], tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "All clear" in result.output
+
+
+def test_text_output_reads_like_a_compiler_error() -> None:
+    result = run(["check", "."], FIXTURES / "resolution")
+    assert result.exit_code == 1
+    assert "include/helpers.py:11:5: CHL001 ti.xcom_push sends SetXCom (write)" in result.output
+    assert "call chain:" in result.output and "in from_kwargs" in result.output
+
+
+def test_missing_path_is_a_usage_error(tmp_path) -> None:
+    result = run(["check", "nope"], tmp_path)
+    assert result.exit_code == 2
+    assert "no such file or directory: nope" in result.output
+    assert "Traceback" not in result.output
+
+
+def _config_error(tmp_path, toml: str) -> str:
+    write_tree(tmp_path, {"pyproject.toml": toml, **BAD_CALLBACK})
+    result = run(["check", "."], tmp_path)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    return result.output
+
+
+def test_unknown_key_names_key_and_file(tmp_path) -> None:
+    out = _config_error(tmp_path, "[tool.chanlint]\npolicyy = {}\n")
+    assert "pyproject.toml" in out and "`policyy`" in out
+
+
+def test_unknown_process_and_group(tmp_path) -> None:
+    assert "unknown process" in _config_error(tmp_path, "[tool.chanlint.policy]\nworker = []\n")
+
+
+def test_unknown_group_lists_allowed(tmp_path) -> None:
+    out = _config_error(tmp_path, "[tool.chanlint.policy]\ncallback = ['reed']\n")
+    assert "'reed'" in out and "read" in out
+
+
+def test_broken_toml(tmp_path) -> None:
+    assert "cannot read configuration" in _config_error(tmp_path, "[tool.chanlint\n")
+
+
+def test_unknown_airflow_version(tmp_path) -> None:
+    assert "not a known release" in _config_error(tmp_path, "[tool.chanlint]\nairflow-version = '2.9'\n")
+
+
+def test_syntax_error_is_a_finding_not_a_crash(tmp_path) -> None:
+    write_tree(tmp_path, {**BAD_CALLBACK, "dags/broken.py": "def broken(:\n"})
+    result = run(["check", "--format", "json", "."], tmp_path)
+    assert result.exit_code == 1
+    codes = sorted(f["code"] for f in json.loads(result.output)["findings"])
+    assert codes == ["CHL001", "CHL900"]
+
+
+def test_explain_and_rules() -> None:
+    runner = CliRunner()
+    listing = runner.invoke(main, ["rules"])
+    assert "CHL001" in listing.output and "CHL002" in listing.output
+    page = runner.invoke(main, ["explain", "chl001"])
+    assert page.exit_code == 0 and "## How to fix" in page.output
+    assert runner.invoke(main, ["explain", "XYZ999"]).exit_code == 2
