@@ -35,8 +35,22 @@ def test_findings_exit_1_and_json_shape(tmp_path) -> None:
     data = json.loads(result.output)
     assert set(data) == {"chanlint_version", "airflow_version", "files_scanned", "findings"}
     (finding,) = data["findings"]
-    assert set(finding) == {"code", "severity", "path", "line", "column", "end_line", "end_column", "process",
-                            "message_type", "group", "call", "entrypoint", "chain", "text"}
+    assert set(finding) == {
+        "code",
+        "severity",
+        "path",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "process",
+        "message_type",
+        "group",
+        "call",
+        "entrypoint",
+        "chain",
+        "text",
+    }
     assert finding["path"] == "dags/d.py"
     assert (finding["code"], finding["process"], finding["message_type"]) == ("CHL001", "dag-processor", "SetXCom")
     assert finding["entrypoint"] == {"kind": "dag_callback", "name": "d.cb", "path": "dags/d.py", "line": 6}

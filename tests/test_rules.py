@@ -18,8 +18,7 @@ def test_valid_examples_have_no_findings(rule, example, tmp_path) -> None:
     assert report.findings == []
 
 
-@pytest.mark.parametrize(("rule", "example"), INVALID,
-                         ids=[f"{r.code}-invalid{i}" for i, (r, _) in enumerate(INVALID)])
+@pytest.mark.parametrize(("rule", "example"), INVALID, ids=[f"{r.code}-invalid{i}" for i, (r, _) in enumerate(INVALID)])
 def test_invalid_examples_report_the_rule(rule, example, tmp_path) -> None:
     write_tree(tmp_path, example.files)
     report = check_folder(tmp_path, example.config)

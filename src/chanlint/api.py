@@ -49,9 +49,13 @@ def check(paths: list[Path], settings: Settings) -> Report:
         names = module_names(path, layout.import_roots)
         try:
             text = read_source(path)
-            source = SourceFile(path=path, module=names[0], aliases=tuple(names[1:]),
-                                is_package=path.name == "__init__.py",
-                                is_dag_file=in_dag_folder(path, layout) and might_contain_dag(text))
+            source = SourceFile(
+                path=path,
+                module=names[0],
+                aliases=tuple(names[1:]),
+                is_package=path.name == "__init__.py",
+                is_dag_file=in_dag_folder(path, layout) and might_contain_dag(text),
+            )
             module = parse_module(source, text)
         except cst.ParserSyntaxError as exc:
             line, column, reason = _syntax_error_location(text, exc)
@@ -91,9 +95,20 @@ def _syntax_error_location(text: str, exc: cst.ParserSyntaxError) -> tuple[int, 
 def _file_problem(path: Path, line: int, column: int, reason: str) -> Finding:
     rule = chl900_syntax_error.RULE
     return Finding(
-        code=rule.code, severity=rule.severity, path=str(path), line=line, column=column,
-        end_line=line, end_column=column, process="", message_type="", group="", call="",
-        entrypoint=EntryRef("", "", str(path), line), chain=(), text=rule.summary.format(reason=reason),
+        code=rule.code,
+        severity=rule.severity,
+        path=str(path),
+        line=line,
+        column=column,
+        end_line=line,
+        end_column=column,
+        process="",
+        message_type="",
+        group="",
+        call="",
+        entrypoint=EntryRef("", "", str(path), line),
+        chain=(),
+        text=rule.summary.format(reason=reason),
     )
 
 

@@ -25,10 +25,20 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
-              help="Use this pyproject.toml or chanlint.toml instead of the nearest one.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Use this pyproject.toml or chanlint.toml instead of the nearest one.",
+)
 def check(paths: tuple[Path, ...], output_format: str, config_path: Path | None) -> None:
     """Report SDK calls whose supervisor message the running process may not send."""
     targets = list(paths) or [Path(".")]

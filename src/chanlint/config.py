@@ -79,8 +79,10 @@ def settings_from_table(table: dict, config_file: Path | None, root: Path | None
             raise ConfigError(f"{where}: unknown key `{key}` (known: {', '.join(sorted(KNOWN_KEYS))})")
     version = table.get("airflow-version", settings.airflow_version)
     if not isinstance(version, str) or version not in available_versions():
-        raise ConfigError(f"{where}: `airflow-version` = {version!r} is not a known release "
-                          f"(known: {', '.join(available_versions())})")
+        raise ConfigError(
+            f"{where}: `airflow-version` = {version!r} is not a known release "
+            f"(known: {', '.join(available_versions())})"
+        )
     settings.airflow_version = version
     catalog = load_catalog(version)
     policy = table.get("policy", {})
@@ -88,14 +90,15 @@ def settings_from_table(table: dict, config_file: Path | None, root: Path | None
         raise ConfigError(f"{where}: `policy` must be a table of process = [groups or messages]")
     for process, entries in policy.items():
         if process not in catalog.processes:
-            raise ConfigError(f"{where}: `policy.{process}`: unknown process "
-                              f"(known: {', '.join(catalog.processes)})")
+            raise ConfigError(f"{where}: `policy.{process}`: unknown process (known: {', '.join(catalog.processes)})")
         if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
             raise ConfigError(f"{where}: `policy.{process}` must be a list of group or message names")
         for entry in entries:
             if entry not in catalog.groups and entry not in catalog.message_group:
-                raise ConfigError(f"{where}: `policy.{process}`: {entry!r} is neither a group "
-                                  f"({', '.join(catalog.groups)}) nor a message name")
+                raise ConfigError(
+                    f"{where}: `policy.{process}`: {entry!r} is neither a group "
+                    f"({', '.join(catalog.groups)}) nor a message name"
+                )
         settings.policy[process] = list(entries)
     for key, attr in (("import-roots", "import_roots"), ("exclude", "exclude")):
         value = table.get(key, [])

@@ -28,8 +28,14 @@ def _respond(msg: Any) -> Any:
         "GetVariable": lambda: C.VariableResult(key=msg.key, value='{"a": 1}'),
         "GetVariableKeys": lambda: C.VariableKeysResult(keys=["a", "b"], total_entries=2),
         "GetConnection": lambda: C.ConnectionResult(
-            conn_id=msg.conn_id, conn_type="http", host="example.invalid", port=443,
-            login="user", schema="s", password="a-long-password", extra='{"token": "a-long-token"}',
+            conn_id=msg.conn_id,
+            conn_type="http",
+            host="example.invalid",
+            port=443,
+            login="user",
+            schema="s",
+            password="a-long-password",
+            extra='{"token": "a-long-token"}',
         ),
         "GetXCom": lambda: C.XComResult(key=msg.key, value=1),
         "GetXComSequenceSlice": lambda: C.XComSequenceSliceResult(root=[1]),
@@ -45,13 +51,27 @@ def _respond(msg: Any) -> Any:
         "ValidateInletsAndOutlets": lambda: C.InactiveAssetsResult(inactive_assets=[]),
         "GetTaskStateStore": lambda: C.TaskStateStoreResult(value=1),
         "GetPrevSuccessfulDagRun": lambda: C.PrevSuccessfulDagRunResult(),
-        "GetAssetEventByAsset": lambda: C.AssetEventsResult(asset_events=[{
-            "id": 1, "timestamp": NOW, "created_dagruns": [],
-            "asset": {"name": ASSET_URI, "uri": ASSET_URI, "group": "asset", "extra": {}},
-        }]),
+        "GetAssetEventByAsset": lambda: C.AssetEventsResult(
+            asset_events=[
+                {
+                    "id": 1,
+                    "timestamp": NOW,
+                    "created_dagruns": [],
+                    "asset": {"name": ASSET_URI, "uri": ASSET_URI, "group": "asset", "extra": {}},
+                }
+            ]
+        ),
         "GetDagRun": lambda: C.DagRunResult(**_dag_run_fields()),
-        "GetDag": lambda: C.DagResult(dag_id=msg.dag_id, is_paused=False, bundle_name="b", bundle_version=None,
-                                      relative_fileloc="d.py", owners="me", tags=[], next_dagrun=None),
+        "GetDag": lambda: C.DagResult(
+            dag_id=msg.dag_id,
+            is_paused=False,
+            bundle_name="b",
+            bundle_version=None,
+            relative_fileloc="d.py",
+            owners="me",
+            tags=[],
+            next_dagrun=None,
+        ),
     }
     answer = answers.get(name)
     return answer() if answer else C.OKResponse(ok=True)
@@ -72,13 +92,29 @@ class RecordingComms:
 
 def _dag_run_fields() -> dict:
     return dict(
-        dag_id="d", run_id="r", logical_date=NOW, data_interval_start=NOW, data_interval_end=NOW,
-        run_after=NOW, start_date=NOW, end_date=None, run_type="manual", state="running", conf={},
-        consumed_asset_events=[{
-            "asset": {"name": ASSET_URI, "uri": ASSET_URI, "extra": {}},
-            "extra": {}, "source_task_id": "up", "source_dag_id": "upstream", "source_run_id": "r0",
-            "source_map_index": -1, "source_aliases": [], "timestamp": NOW,
-        }],
+        dag_id="d",
+        run_id="r",
+        logical_date=NOW,
+        data_interval_start=NOW,
+        data_interval_end=NOW,
+        run_after=NOW,
+        start_date=NOW,
+        end_date=None,
+        run_type="manual",
+        state="running",
+        conf={},
+        consumed_asset_events=[
+            {
+                "asset": {"name": ASSET_URI, "uri": ASSET_URI, "extra": {}},
+                "extra": {},
+                "source_task_id": "up",
+                "source_dag_id": "upstream",
+                "source_run_id": "r0",
+                "source_map_index": -1,
+                "source_aliases": [],
+                "timestamp": NOW,
+            }
+        ],
         partition_key=None,
     )
 
@@ -100,8 +136,17 @@ def _make_ti(snippet: str = "pass", dag_run_extra: dict | None = None) -> task_r
     fields = _dag_run_fields()
     fields.update(dag_run_extra or {})
     ti = task_runner.RuntimeTaskInstance.model_construct(
-        id=uuid.uuid4(), task_id="t", dag_id="d", run_id="r", try_number=1, map_index=-1, task=op,
-        max_tries=0, start_date=NOW, dag_version_id=uuid.uuid4(), bundle_instance=None,
+        id=uuid.uuid4(),
+        task_id="t",
+        dag_id="d",
+        run_id="r",
+        try_number=1,
+        map_index=-1,
+        task=op,
+        max_tries=0,
+        start_date=NOW,
+        dag_version_id=uuid.uuid4(),
+        bundle_instance=None,
     )
     ti._ti_context_from_server = TIRunContext(dag_run=DagRun(**fields), max_tries=0, should_retry=False)
     return ti

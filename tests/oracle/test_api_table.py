@@ -9,7 +9,7 @@ from tests.oracle.analyze import analyze_snippet
 
 pytest.importorskip("airflow.sdk", reason="the oracle needs apache-airflow-task-sdk (pip install -e '.[test]')")
 
-from tests.oracle.sdk_runtime import record_messages, record_task_outcome  # noqa: E402
+from tests.oracle.sdk_runtime import record_messages, record_task_outcome
 
 CATALOG = load_catalog("3.3")
 CASES = [(call, example) for call in CATALOG.calls for example in call.examples]
@@ -23,10 +23,7 @@ def _id(case: tuple[ApiCall, str]) -> str:
 @pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
 def test_real_sdk_sends_what_the_table_claims(case: tuple[ApiCall, str]) -> None:
     call, example = case
-    if "task" in call.only_in:
-        sent = record_task_outcome(example)
-    else:
-        sent = record_messages(example)
+    sent = record_task_outcome(example) if "task" in call.only_in else record_messages(example)
     assert list(dict.fromkeys(sent)) == list(call.sends), f"real SDK sent {sent}"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 from chanlint.catalog.model import ApiCall, Catalog, ExternalBase, Process
@@ -33,7 +33,7 @@ def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_catalog(version: str = DEFAULT_VERSION) -> Catalog:
     path = resources.files("chanlint.catalog") / "data" / f"airflow-{version}.toml"
     if not path.is_file():

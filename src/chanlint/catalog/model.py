@@ -70,10 +70,10 @@ class Catalog:
         """The canonical name of an import path, following declared aliases by prefix."""
         if name in self.aliases:
             return self.aliases[name]
-        head, _, tail = name.rpartition(".")
+        head = name.rpartition(".")[0]
         while head:
             if head in self.aliases:
-                return f"{self.aliases[head]}.{name[len(head) + 1:]}"
+                return f"{self.aliases[head]}.{name[len(head) + 1 :]}"
             head, _, _ = head.rpartition(".")
         return name
 

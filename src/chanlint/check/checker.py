@@ -26,13 +26,24 @@ def judge(entries: list[EntryPoint], catalog: Catalog, policy: dict[str, frozens
                     else:
                         continue
                     group = catalog.message_group[message]
-                    text = rule.summary.format(call=use.api.name, message=message, group=group,
-                                               process_title=process.title)
+                    text = rule.summary.format(
+                        call=use.api.name, message=message, group=group, process_title=process.title
+                    )
                     finding = Finding(
-                        code=rule.code, severity=rule.severity, path=use.site.path, line=use.site.line,
-                        column=use.site.column, end_line=use.site.end_line, end_column=use.site.end_column,
-                        process=process_name, message_type=message, group=group, call=use.api.name,
-                        entrypoint=ref, chain=use.chain, text=text,
+                        code=rule.code,
+                        severity=rule.severity,
+                        path=use.site.path,
+                        line=use.site.line,
+                        column=use.site.column,
+                        end_line=use.site.end_line,
+                        end_column=use.site.end_column,
+                        process=process_name,
+                        message_type=message,
+                        group=group,
+                        call=use.api.name,
+                        entrypoint=ref,
+                        chain=use.chain,
+                        text=text,
                     )
                     key = finding.sort_key()
                     if key not in findings:

@@ -88,8 +88,12 @@ def _registration_entries(evaluator: Evaluator, reg: Registration):
     if reg.kind == "task":
         assert isinstance(reg.target, Ref)
         result = _run_task_function(evaluator, reg.target.name)
-        yield EntryPoint("task", reg.target.name, reg.path, reg.line, catalog.entrypoints["other"]["task"],
-                         _uses(result)), None
+        yield (
+            EntryPoint(
+                "task", reg.target.name, reg.path, reg.line, catalog.entrypoints["other"]["task"], _uses(result)
+            ),
+            None,
+        )
         return
     if reg.kind == "deadline_callback":
         assert isinstance(reg.target, DeadlineCallbackV)
@@ -120,8 +124,9 @@ def _resolve_targets(evaluator: Evaluator, values: Values) -> list[object]:
     return targets
 
 
-def _call_entry(evaluator: Evaluator, target: object, args: list[Values], kwargs: dict[str, Values],
-                context: Values) -> tuple[str | None, FuncResult | None, str | None]:
+def _call_entry(
+    evaluator: Evaluator, target: object, args: list[Values], kwargs: dict[str, Values], context: Values
+) -> tuple[str | None, FuncResult | None, str | None]:
     """Run a registered callable as Airflow would; returns (display name, result, notifier class)."""
     program = evaluator.program
     if isinstance(target, Ref) and target.name in program.functions:

@@ -53,5 +53,13 @@ class Finding:
     text: str
 
     def sort_key(self) -> tuple:
-        return (self.path, self.line, self.column, self.code, self.process, self.message_type,
-                self.entrypoint.kind, self.entrypoint.name)
+        return (
+            self.path,
+            self.line,
+            self.column,
+            self.code,
+            self.process,
+            self.message_type,
+            self.entrypoint.kind,
+            self.entrypoint.name,
+        )

@@ -6,8 +6,24 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "venv", ".tox", ".nox", "node_modules",
-             ".mypy_cache", ".ruff_cache", ".pytest_cache", ".chanlint_cache", "build", "dist", ".eggs"}
+SKIP_DIRS = {
+    ".git",
+    ".hg",
+    ".svn",
+    "__pycache__",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    "node_modules",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".chanlint_cache",
+    "build",
+    "dist",
+    ".eggs",
+}
 # Folders Airflow (and the Astro layout) put on sys.path, relative to the project root.
 AIRFLOW_ROOT_FOLDERS = ("dags", "plugins", "include")
 

@@ -94,7 +94,10 @@ class _DefinitionCollector(cst.CSTVisitor):
         qual = self._qualname(node.name.value)
         owner = self.class_stack[-1] if self.stack and self.stack[-1][0] == "class" else None
         info = FunctionInfo(
-            fqn=f"{self.module.name}.{qual}", qualname=qual, node=node, module=self.module,
+            fqn=f"{self.module.name}.{qual}",
+            qualname=qual,
+            node=node,
+            module=self.module,
             owner_class=owner.fqn if owner else None,
         )
         self.module.functions[info.fqn] = info

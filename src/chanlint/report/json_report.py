@@ -29,8 +29,7 @@ def finding_dict(finding: Finding, cwd: Path | None = None) -> dict:
             "path": display_path(entry.path, cwd),
             "line": entry.line,
         },
-        "chain": [{"path": display_path(f.path, cwd), "line": f.line, "function": f.function}
-                  for f in finding.chain],
+        "chain": [{"path": display_path(f.path, cwd), "line": f.line, "function": f.function} for f in finding.chain],
         "text": finding.text,
     }
 

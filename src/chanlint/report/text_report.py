@@ -38,13 +38,16 @@ def render_text(report: Report, console: Console, cwd: Path | None = None) -> No
             entry = f.entrypoint
             label = KIND_LABEL.get(entry.kind, entry.kind)
             process = catalog.processes[f.process].title if f.process in catalog.processes else f.process
-            console.print(f"  [dim]runs in the[/] {escape(process)} [dim]as {label}[/] "
-                          f"{escape(entry.name)} [dim]({escape(display_path(entry.path, cwd))}:{entry.line})[/]")
+            console.print(
+                f"  [dim]runs in the[/] {escape(process)} [dim]as {label}[/] "
+                f"{escape(entry.name)} [dim]({escape(display_path(entry.path, cwd))}:{entry.line})[/]"
+            )
         if len(f.chain) > 1:
             console.print("  [dim]call chain:[/]")
             for frame in f.chain:
-                console.print(f"    [dim]{escape(display_path(frame.path, cwd))}:{frame.line}[/] in "
-                              f"{escape(frame.function)}")
+                console.print(
+                    f"    [dim]{escape(display_path(frame.path, cwd))}:{frame.line}[/] in {escape(frame.function)}"
+                )
         console.print()
     _summary(report, console)
 
@@ -59,8 +62,10 @@ def _summary(report: Report, console: Console) -> None:
     by_process = Counter(f.process for f in report.findings if f.process)
     codes = ", ".join(f"{code} x{count}" for code, count in sorted(by_code.items()))
     processes = ", ".join(f"{p} x{c}" for p, c in sorted(by_process.items()))
-    console.print(f"[bold red]Found {n} finding{'s' if n != 1 else ''}[/] in {scanned} "
-                  f"(Airflow {report.airflow_version}): {codes}" + (f"; by process: {processes}" if processes else ""))
+    console.print(
+        f"[bold red]Found {n} finding{'s' if n != 1 else ''}[/] in {scanned} "
+        f"(Airflow {report.airflow_version}): {codes}" + (f"; by process: {processes}" if processes else "")
+    )
 
 
 def _line(cache: dict[str, list[str]], path: str, line: int) -> str | None:

@@ -393,8 +393,13 @@ class Evaluator:
     # ------------------------------------------------------------------ expressions
     def ev(self, node: cst.BaseExpression, scope: Scope, record: bool = True) -> Values:
         if not record:
-            silent = Scope(module=scope.module, function=scope.function, locals=scope.locals,
-                           enclosing=scope.enclosing, is_module=scope.is_module)
+            silent = Scope(
+                module=scope.module,
+                function=scope.function,
+                locals=scope.locals,
+                enclosing=scope.enclosing,
+                is_module=scope.is_module,
+            )
             return self.ev(node, silent)
         if isinstance(node, cst.Name):
             return self.lookup(node.value, scope)
@@ -609,8 +614,7 @@ class Evaluator:
         if isinstance(func, cst.Attribute) and func.attr.value == "get" and node.args:
             # `context.get("ti")` / `kwargs.get("ti")` reads a key like subscripting does.
             base = self.ev(func.value, scope)
-            mapping = [v for v in base if isinstance(v, DictV) or
-                       (isinstance(v, Inst) and v.cls == self._context_type)]
+            mapping = [v for v in base if isinstance(v, DictV) or (isinstance(v, Inst) and v.cls == self._context_type)]
             if mapping:
                 key_values = self.ev(node.args[0].value, scope)
                 for arg in node.args[1:]:
@@ -640,8 +644,9 @@ class Evaluator:
                 args.append(value)
         return self._union(self.call_value(f, args, kwargs, node, scope) for f in funcs)
 
-    def call_value(self, func: object, args: list[Values], kwargs: dict[str, Values],
-                   node: cst.CSTNode, scope: Scope) -> Values:
+    def call_value(
+        self, func: object, args: list[Values], kwargs: dict[str, Values], node: cst.CSTNode, scope: Scope
+    ) -> Values:
         if isinstance(func, Ref):
             return self.call_ref(func.name, args, kwargs, node, scope)
         if isinstance(func, Bound):
@@ -651,9 +656,7 @@ class Evaluator:
         if isinstance(func, PartialV):
             merged = dict(func.keywords)
             merged.update(kwargs)
-            return self._union(
-                self.call_value(f, [*func.args, *args], merged, node, scope) for f in func.func
-            )
+            return self._union(self.call_value(f, [*func.args, *args], merged, node, scope) for f in func.func)
         if isinstance(func, Inst):
             notify = self._notifier_method(func.cls)
             method = notify or self.find_method(func.cls, "__call__")
@@ -661,8 +664,9 @@ class Evaluator:
                 return self.invoke(method, [one(func), *args], kwargs, node, scope)
         return EMPTY
 
-    def call_ref(self, name: str, args: list[Values], kwargs: dict[str, Values],
-                 node: cst.CSTNode, scope: Scope) -> Values:
+    def call_ref(
+        self, name: str, args: list[Values], kwargs: dict[str, Values], node: cst.CSTNode, scope: Scope
+    ) -> Values:
         if name in self.program.functions or name in self.lambdas:
             if name in self.task_functions:
                 return EMPTY  # calling a @task at parse time builds a task; the body runs later
@@ -697,8 +701,9 @@ class Evaluator:
         last = canonical.rsplit(".", 1)[-1]
         return one(Inst(canonical)) if last[:1].isupper() else EMPTY
 
-    def instantiate(self, cls: str, args: list[Values], kwargs: dict[str, Values],
-                    node: cst.CSTNode, scope: Scope) -> Values:
+    def instantiate(
+        self, cls: str, args: list[Values], kwargs: dict[str, Values], node: cst.CSTNode, scope: Scope
+    ) -> Values:
         instance = Inst(cls)
         if self.is_subclass(cls, self.catalog.marker("operator_base")):
             self.register_task_callbacks(kwargs, node, scope)
@@ -713,8 +718,9 @@ class Evaluator:
         return None
 
     # ------------------------------------------------------------------ invocation
-    def invoke(self, fqn: str, args: list[Values], kwargs: dict[str, Values],
-               node: cst.CSTNode | None, scope: Scope | None) -> Values:
+    def invoke(
+        self, fqn: str, args: list[Values], kwargs: dict[str, Values], node: cst.CSTNode | None, scope: Scope | None
+    ) -> Values:
         result = self.run_function(fqn, args, kwargs)
         if result is None:
             return EMPTY
@@ -723,8 +729,9 @@ class Evaluator:
             scope.uses.extend(u.called_from(frame) for u in result.uses)
         return result.returns
 
-    def run_function(self, fqn: str, args: list[Values], kwargs: dict[str, Values],
-                     star_kwargs: Values | None = None) -> FuncResult | None:
+    def run_function(
+        self, fqn: str, args: list[Values], kwargs: dict[str, Values], star_kwargs: Values | None = None
+    ) -> FuncResult | None:
         """Evaluate a function body with its parameters bound; memoised per argument shape."""
         if fqn in self.lambdas:
             node, closure = self.lambdas[fqn]
@@ -762,8 +769,9 @@ class Evaluator:
         return result
 
     # ------------------------------------------------------------------ registrations
-    def register(self, kind: str, slot: str, target: object, node: cst.CSTNode, scope: Scope,
-                 kwargs: Values = EMPTY) -> None:
+    def register(
+        self, kind: str, slot: str, target: object, node: cst.CSTNode, scope: Scope, kwargs: Values = EMPTY
+    ) -> None:
         line = scope.module.line_of(node)
         self.registrations.append(Registration(kind, slot, target, str(scope.module.path), line, kwargs))
 
@@ -788,8 +796,7 @@ class Evaluator:
 
     def context_kwargs(self) -> dict[str, Values]:
         """The context as keyword arguments: each key whose value has a known type."""
-        return {key: one(Inst(str(spec["type"]))) for key, spec in self.catalog.context_keys.items()
-                if "type" in spec}
+        return {key: one(Inst(str(spec["type"]))) for key, spec in self.catalog.context_keys.items() if "type" in spec}
 
     def _is_task_decorator(self, name: str) -> bool:
         return any(name == t or name.startswith(f"{t}.") for t in self._task_decorator)
@@ -803,8 +810,7 @@ class Evaluator:
         pos = scope.module.positions.get(node)
         if pos is None:
             return
-        site = Site(str(scope.module.path), pos.start.line, pos.start.column + 1, pos.end.line,
-                    pos.end.column + 1)
+        site = Site(str(scope.module.path), pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1)
         frame = scope.frame(pos.start.line)
         for api in apis:
             scope.uses.append(Use(api, target, site, (frame,)))
@@ -892,7 +898,7 @@ def _bind_params(params: cst.Parameters, args: list[Values], kwargs: dict[str, V
         else:
             bound[name] = EMPTY
     if isinstance(params.star_arg, cst.Param):
-        extra = args[len(positional):]
+        extra = args[len(positional) :]
         bound[params.star_arg.name.value] = one(SeqV(tuple(extra)))
     for param in params.kwonly_params:
         bound[param.name.value] = kwargs.get(param.name.value, EMPTY)

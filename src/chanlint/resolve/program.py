@@ -43,6 +43,4 @@ class Program:
 
     def external_bases(self, cls: str) -> list[str]:
         """Declared bases of a class chanlint cannot read (provider packages)."""
-        return [
-            b.base for b in self.catalog.external_bases if fnmatchcase(cls, f"{b.module_pattern}.*")
-        ]
+        return [b.base for b in self.catalog.external_bases if fnmatchcase(cls, f"{b.module_pattern}.*")]

@@ -36,7 +36,9 @@ Move the write into the task itself, or use a message the process accepts
 Connection.get, BaseHook.get_connection) are accepted everywhere.
 """,
     valid=(
-        Example(files={"dags/ok.py": """\
+        Example(
+            files={
+                "dags/ok.py": """\
 from airflow.sdk import DAG, Variable
 from airflow.providers.standard.operators.empty import EmptyOperator
 
@@ -45,8 +47,12 @@ def alert(context):
 
 with DAG("ok", on_failure_callback=alert):
     EmptyOperator(task_id="t", on_failure_callback=alert)
-"""}),
-        Example(files={"dags/decoy.py": """\
+"""
+            }
+        ),
+        Example(
+            files={
+                "dags/decoy.py": """\
 from airflow.sdk import DAG
 
 class Variable:
@@ -60,11 +66,14 @@ def alert(context):
 
 with DAG("decoy", on_failure_callback=alert):
     pass
-"""}),
+"""
+            }
+        ),
     ),
     invalid=(
         Example(
-            files={"dags/bad.py": """\
+            files={
+                "dags/bad.py": """\
 from airflow.sdk import DAG
 from airflow.providers.standard.operators.empty import EmptyOperator
 
@@ -73,7 +82,8 @@ def alert(context):
 
 with DAG("bad"):
     EmptyOperator(task_id="t", on_failure_callback=alert)
-"""},
+"""
+            },
             expect=(("CHL001", 5),),
         ),
     ),

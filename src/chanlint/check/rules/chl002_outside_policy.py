@@ -34,7 +34,8 @@ Change the code, or widen the policy for that process on purpose.
 """,
     valid=(
         Example(
-            files={"dags/ok.py": """\
+            files={
+                "dags/ok.py": """\
 from airflow.sdk import DAG, Variable
 
 def alert(context):
@@ -42,13 +43,15 @@ def alert(context):
 
 with DAG("ok", on_failure_callback=alert):
     pass
-"""},
+"""
+            },
             config={"policy": {"dag-processor": ["read", "logging"]}},
         ),
     ),
     invalid=(
         Example(
-            files={"dags/bad.py": """\
+            files={
+                "dags/bad.py": """\
 from airflow.sdk import DAG, Variable
 
 def alert(context):
@@ -56,7 +59,8 @@ def alert(context):
 
 with DAG("bad", on_failure_callback=alert):
     pass
-"""},
+"""
+            },
             expect=(("CHL002", 4),),
             config={"policy": {"dag-processor": ["read", "logging"]}},
         ),

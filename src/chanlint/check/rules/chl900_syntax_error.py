@@ -19,7 +19,5 @@ are still checked in full.
 ## How to fix
 Fix the syntax error, or exclude the file with `exclude` in `[tool.chanlint]`.
 """,
-    invalid=(
-        Example(files={"dags/broken.py": "def broken(:\n    pass\n"}, expect=(("CHL900", 1),)),
-    ),
+    invalid=(Example(files={"dags/broken.py": "def broken(:\n    pass\n"}, expect=(("CHL900", 1),)),),
 )
