@@ -74,3 +74,27 @@ def test_context_keys_exist_in_the_real_context() -> None:
 
     context = _make_ti().get_template_context()
     assert set(CATALOG.context_keys) <= set(context)
+
+
+def test_signatures_match_the_real_classes() -> None:
+    import inspect
+
+    sig = CATALOG.signatures
+    for cls in CATALOG.entrypoints["deadline_callback"]:
+        params = inspect.signature(import_object(cls)).parameters
+        assert sig["deadline_callable"] in params and sig["deadline_kwargs"] in params
+    for marker in ("dag", "task_group"):
+        for name in CATALOG.marker(marker)[:1]:
+            assert sig["default_args"] in inspect.signature(import_object(name)).parameters
+    assert callable(getattr(import_object(CATALOG.marker("notifier_base")[0]), sig["notifier_method"]))
+    assert callable(getattr(import_object(CATALOG.marker("trigger_base")[0]), sig["trigger_method"]))
+    assert callable(getattr(import_object(CATALOG.marker("operator_base")[0]), sig["operator_method"]))
+
+
+def test_deadline_runner_passes_the_context_keyword() -> None:
+    import inspect
+
+    from airflow.sdk.execution_time import callback_supervisor
+
+    source = inspect.getsource(callback_supervisor.execute_callback)
+    assert f'"{CATALOG.signatures["deadline_context"]}"' in source

@@ -91,6 +91,7 @@ def _build(raw: dict) -> Catalog:
         context_type=raw["context"]["type"],
         context_keys={k: dict(v) for k, v in raw["context"]["keys"].items()},
         types={k: dict(v) for k, v in raw.get("types", {}).items()},
+        signatures=dict(raw["signatures"]),
         calls=calls,
     )
 

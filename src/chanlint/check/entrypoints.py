@@ -61,17 +61,17 @@ def collect_entrypoints(evaluator: Evaluator, dag_modules: list[str]) -> list[En
         path, line = str(info.module.path), info.module.line_of(info.node)
         instance = one(Inst(fqn))
         if evaluator.is_subclass(fqn, trigger_base):
-            method = evaluator.find_method(fqn, "run")
+            method = evaluator.find_method(fqn, catalog.signatures["trigger_method"])
             if method:
                 result = evaluator.run_function(method, [instance], {})
                 add(EntryPoint("trigger", fqn, path, line, other["trigger"], _uses(result)))
         if evaluator.is_subclass(fqn, notifier_base) and fqn not in attached_notifiers:
-            method = evaluator.find_method(fqn, "notify")
+            method = evaluator.find_method(fqn, catalog.signatures["notifier_method"])
             if method:
                 result = evaluator.run_function(method, [instance, context], {})
                 add(EntryPoint("notifier", fqn, path, line, other["notifier"], _uses(result)))
         if evaluator.is_subclass(fqn, operator_base):
-            method = evaluator.find_method(fqn, "execute")
+            method = evaluator.find_method(fqn, catalog.signatures["operator_method"])
             if method:
                 result = evaluator.run_function(method, [instance, context], {})
                 add(EntryPoint("task", fqn, path, line, other["task"], _uses(result)))
@@ -99,7 +99,7 @@ def _registration_entries(evaluator: Evaluator, reg: Registration):
         assert isinstance(reg.target, DeadlineCallbackV)
         processes = catalog.entrypoints["deadline_callback"][reg.slot]
         kwargs = {k: v for value in reg.target.kwargs if hasattr(value, "items") for k, v in value.items}
-        kwargs["context"] = context
+        kwargs[catalog.signatures["deadline_context"]] = context
         for target in _resolve_targets(evaluator, reg.target.target):
             name, result, notifier = _call_entry(evaluator, target, [], kwargs, context)
             if name is not None:

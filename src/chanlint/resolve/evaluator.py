@@ -127,6 +127,8 @@ class Evaluator:
         self._deadline_classes = set(cat.entrypoints.get("deadline_callback", {}))
         self._task_slots = tuple(cat.entrypoints.get("task_callback", {}))
         self._dag_slots = tuple(cat.entrypoints.get("dag_callback", {}))
+        self.sig = cat.signatures
+        self._mro_cache: dict[str, list[str]] = {}
 
     # ------------------------------------------------------------------ modules
     def module_scope(self, module: ModuleInfo) -> Scope:
@@ -346,7 +348,6 @@ class Evaluator:
             self.ev(base.value, scope)
         self.class_scopes[fqn] = scope
         body = Scope(module=scope.module, function=fqn.split(".", 1)[-1], locals={}, enclosing=scope)
-        body.frame = scope.frame  # type: ignore[method-assign]  # class bodies run in the enclosing frame
         self.exec_suite(node.body, body)
         scope.uses.extend(body.uses)
         self.class_attrs[fqn] = body.locals
@@ -368,9 +369,23 @@ class Evaluator:
         return bases
 
     def mro(self, cls: str) -> list[str]:
-        """Linearised ancestry (depth-first, duplicates removed): enough for lookups."""
+        """Linearised ancestry (depth-first, duplicates removed): enough for lookups.
+
+        Cached once every class involved has had its class statement evaluated (a class
+        defined inside a function resolves its bases only when that function runs).
+        """
+        cls = self.catalog.canonical(cls)
+        cached = self._mro_cache.get(cls)
+        if cached is not None:
+            return cached
+        order = self._linearise(cls)
+        if all(c in self.class_scopes or c not in self.program.classes for c in order):
+            self._mro_cache[cls] = order
+        return order
+
+    def _linearise(self, cls: str) -> list[str]:
         order: list[str] = []
-        stack = [self.catalog.canonical(cls)]
+        stack = [cls]
         while stack and len(order) < 64:
             current = stack.pop(0)
             if current in order:
@@ -692,8 +707,8 @@ class Evaluator:
             self.register_default_args(kwargs, node, scope)
             return one(Inst(canonical))
         if canonical in self._deadline_classes:
-            target = args[0] if args else kwargs.get("callback_callable", EMPTY)
-            callback = DeadlineCallbackV(canonical, target, kwargs.get("kwargs", EMPTY))
+            target = args[0] if args else kwargs.get(self.sig["deadline_callable"], EMPTY)
+            callback = DeadlineCallbackV(canonical, target, kwargs.get(self.sig["deadline_kwargs"], EMPTY))
             self.register("deadline_callback", canonical, callback, node, scope)
             return one(callback)
         if self.program.external_bases(canonical):
@@ -714,7 +729,7 @@ class Evaluator:
 
     def _notifier_method(self, cls: str) -> str | None:
         if self.is_subclass(cls, self.catalog.marker("notifier_base")):
-            return self.find_method(cls, "notify")
+            return self.find_method(cls, self.sig["notifier_method"])
         return None
 
     # ------------------------------------------------------------------ invocation
@@ -782,7 +797,7 @@ class Evaluator:
         self.register_default_args(kwargs, node, scope)
 
     def register_default_args(self, kwargs: dict[str, Values], node: cst.CSTNode, scope: Scope) -> None:
-        for value in kwargs.get("default_args", EMPTY):
+        for value in kwargs.get(self.sig["default_args"], EMPTY):
             if isinstance(value, DictV):
                 for slot in self._task_slots:
                     for target in _callables(value.get(slot)):
