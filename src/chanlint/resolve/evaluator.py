@@ -713,6 +713,10 @@ class Evaluator:
             return one(callback)
         if self.program.external_bases(canonical):
             return self.instantiate(canonical, args, kwargs, node, scope)
+        owner, _, method = canonical.rpartition(".")
+        if method == self.sig["operator_partial"] and owner and self._is_operator(owner):
+            self.register_task_callbacks(kwargs, node, scope)  # a mapped operator's callbacks
+            return EMPTY
         last = canonical.rsplit(".", 1)[-1]
         return one(Inst(canonical)) if last[:1].isupper() else EMPTY
 
@@ -720,12 +724,15 @@ class Evaluator:
         self, cls: str, args: list[Values], kwargs: dict[str, Values], node: cst.CSTNode, scope: Scope
     ) -> Values:
         instance = Inst(cls)
-        if self.is_subclass(cls, self.catalog.marker("operator_base")):
+        if self._is_operator(cls):
             self.register_task_callbacks(kwargs, node, scope)
         init = self.find_method(cls, "__init__")
         if init is not None:
             self.invoke(init, [one(instance), *args], kwargs, node, scope)
         return one(instance)
+
+    def _is_operator(self, cls: str) -> bool:
+        return self.is_subclass(cls, self.catalog.marker("operator_base"))
 
     def _notifier_method(self, cls: str) -> str | None:
         if self.is_subclass(cls, self.catalog.marker("notifier_base")):
