@@ -20,7 +20,8 @@ def analyze_snippet(snippet: str, in_task: bool = False) -> list[Use]:
         text = head + textwrap.indent(snippet, "        ") + "\n"
         fqn = "example.Op.execute"
     else:
-        text = "def callback(context):\n" + textwrap.indent(snippet, "    ") + "\n"
+        keyword = "async def" if "await " in snippet else "def"
+        text = f"{keyword} callback(context):\n" + textwrap.indent(snippet, "    ") + "\n"
         fqn = "example.callback"
     source = SourceFile(Path("/virtual/example.py"), "example", (), False, False)
     evaluator = Evaluator(Program(catalog, [parse_module(source, text)]))

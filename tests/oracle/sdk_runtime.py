@@ -159,7 +159,8 @@ def record_messages(snippet: str, dag_run_extra: dict | None = None) -> list[str
     try:
         ti = _make_ti(dag_run_extra=dag_run_extra)
         context = ti.get_template_context()
-        body = "def _callback(context):\n" + textwrap.indent(snippet, "    ") + "\n"
+        keyword = "async def" if "await " in snippet else "def"
+        body = f"{keyword} _callback(context):\n" + textwrap.indent(snippet, "    ") + "\n"
         namespace: dict[str, Any] = {}
         exec(compile(body, "<example>", "exec"), namespace)
         result = namespace["_callback"](context)

@@ -8,6 +8,7 @@ operator, DAG and deadline constructors seen on the way become `Registration`s.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -32,6 +33,7 @@ from chanlint.resolve.values import (
 )
 
 MAX_DEPTH = 60
+_BUILTINS = frozenset(dir(builtins))
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,8 @@ class Evaluator:
         self._type_checking = set(cat.marker("type_checking"))
         self._get_current_context = set(cat.marker("get_current_context"))
         self._partial = set(cat.marker("partial"))
+        self._returns_first = set(cat.marker("returns_first_argument"))
+        self._calls_first = set(cat.marker("calls_first_argument"))
         self._dag = set(cat.marker("dag"))
         self._dag_decorator = set(cat.marker("dag_decorator"))
         self._task_decorator = set(cat.marker("task_decorator"))
@@ -511,10 +515,12 @@ class Evaluator:
             if name in current.locals:
                 return current.locals[name]
             if current.is_module:
-                return EMPTY
+                break
             current = current.enclosing
         globals_ = self.module_scope(scope.module).locals
-        return globals_.get(name, EMPTY)
+        if name in globals_:
+            return globals_[name]
+        return one(Ref(f"builtins.{name}")) if name in _BUILTINS else EMPTY
 
     def bind(self, target: cst.BaseExpression, value: Values, scope: Scope) -> None:
         if isinstance(target, cst.Name):
@@ -524,7 +530,10 @@ class Evaluator:
             for i, element in enumerate(target.elements):
                 item = self._union(s.items[i] for s in seqs if i < len(s.items))
                 self.bind(element.value, item, scope)
-        elif isinstance(target, (cst.Attribute, cst.Subscript)):
+        elif isinstance(target, cst.Attribute):
+            owners = self.ev(target.value, scope)
+            self._register_assigned_callback(owners, target.attr.value, value, target, scope)
+        elif isinstance(target, cst.Subscript):
             self.ev(target.value, scope)
 
     # ------------------------------------------------------------------ attributes
@@ -697,6 +706,12 @@ class Evaluator:
             return one(Inst(self._context_type))
         if canonical in self._partial and args:
             return one(PartialV(args[0], tuple(args[1:]), tuple(kwargs.items())))
+        if canonical in self._returns_first and args:
+            return args[0]
+        if canonical in self._calls_first and args:
+            return self._union(self.call_value(f, args[1:], kwargs, node, scope) for f in args[0])
+        if canonical == "builtins.dict":
+            return one(DictV(tuple(kwargs.items())))
         if canonical in self._dag or canonical in self._dag_decorator:
             self.register_dag(kwargs, node, scope)
             return one(Inst(canonical)) if canonical in self._dag else one(Ref(canonical))
@@ -802,6 +817,22 @@ class Evaluator:
             for target in _callables(kwargs.get(slot, EMPTY)):
                 self.register("task_callback", slot, target, node, scope)
         self.register_default_args(kwargs, node, scope)
+
+    def _register_assigned_callback(
+        self, owners: Values, attr: str, value: Values, node: cst.CSTNode, scope: Scope
+    ) -> None:
+        """`op.on_failure_callback = cb` / `dag.on_success_callback = cb` after construction."""
+        for owner in owners:
+            if not isinstance(owner, Inst):
+                continue
+            if attr in self._task_slots and self._is_operator(owner.cls):
+                kind = "task_callback"
+            elif attr in self._dag_slots and owner.cls in self._dag:
+                kind = "dag_callback"
+            else:
+                continue
+            for target in _callables(value):
+                self.register(kind, attr, target, node, scope)
 
     def register_default_args(self, kwargs: dict[str, Values], node: cst.CSTNode, scope: Scope) -> None:
         for value in kwargs.get(self.sig["default_args"], EMPTY):
