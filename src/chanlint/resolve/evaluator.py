@@ -92,6 +92,7 @@ class Scope:
     is_module: bool = False
     uses: list[Use] = field(default_factory=list)
     returns: set = field(default_factory=set)
+    branch_depth: int = 0  # > 0 inside code that may or may not run (if, loop, try, match)
 
     def frame(self, line: int) -> Frame:
         return Frame(str(self.module.path), line, self.function)
@@ -167,20 +168,20 @@ class Evaluator:
                     self.exec_orelse(stmt.orelse, scope)
                 return
             self.ev(stmt.test, scope)
-            self.exec_suite(stmt.body, scope)
+            self.exec_branch(stmt.body, scope)
             if stmt.orelse is not None:
                 self.exec_orelse(stmt.orelse, scope)
         elif isinstance(stmt, cst.For):
             items = self.ev(stmt.iter, scope)
             self.bind(stmt.target, _iter_items(items), scope)
-            self.exec_suite(stmt.body, scope)
+            self.exec_branch(stmt.body, scope)
             if stmt.orelse is not None:
-                self.exec_suite(stmt.orelse.body, scope)
+                self.exec_branch(stmt.orelse.body, scope)
         elif isinstance(stmt, cst.While):
             self.ev(stmt.test, scope)
-            self.exec_suite(stmt.body, scope)
+            self.exec_branch(stmt.body, scope)
             if stmt.orelse is not None:
-                self.exec_suite(stmt.orelse.body, scope)
+                self.exec_branch(stmt.orelse.body, scope)
         elif isinstance(stmt, cst.With):
             for item in stmt.items:
                 value = self.ev(item.item, scope)
@@ -188,27 +189,39 @@ class Evaluator:
                     self.bind(item.asname.name, value, scope)
             self.exec_suite(stmt.body, scope)
         elif isinstance(stmt, (cst.Try, cst.TryStar)):
-            self.exec_suite(stmt.body, scope)
+            self.exec_branch(stmt.body, scope)
             for handler in stmt.handlers:
                 if handler.type is not None:
                     self.ev(handler.type, scope)
                 if handler.name is not None:
                     self.bind(handler.name.name, EMPTY, scope)
-                self.exec_suite(handler.body, scope)
+                self.exec_branch(handler.body, scope)
             if stmt.orelse is not None:
-                self.exec_suite(stmt.orelse.body, scope)
+                self.exec_branch(stmt.orelse.body, scope)
             if stmt.finalbody is not None:
                 self.exec_suite(stmt.finalbody.body, scope)
         elif isinstance(stmt, cst.Match):
             self.ev(stmt.subject, scope)
             for case in stmt.cases:
-                self.exec_suite(case.body, scope)
+                self.exec_branch(case.body, scope)
 
     def exec_orelse(self, orelse: cst.If | cst.Else, scope: Scope) -> None:
         if isinstance(orelse, cst.If):
-            self.exec_stmt(orelse, scope)
+            scope.branch_depth += 1
+            try:
+                self.exec_stmt(orelse, scope)
+            finally:
+                scope.branch_depth -= 1
         else:
-            self.exec_suite(orelse.body, scope)
+            self.exec_branch(orelse.body, scope)
+
+    def exec_branch(self, suite: cst.BaseSuite, scope: Scope) -> None:
+        """Code that may run: names it binds keep what they held before, too."""
+        scope.branch_depth += 1
+        try:
+            self.exec_suite(suite, scope)
+        finally:
+            scope.branch_depth -= 1
 
     def exec_suite(self, suite: cst.BaseSuite, scope: Scope) -> None:
         if isinstance(suite, cst.IndentedBlock):
@@ -524,6 +537,8 @@ class Evaluator:
 
     def bind(self, target: cst.BaseExpression, value: Values, scope: Scope) -> None:
         if isinstance(target, cst.Name):
+            if scope.branch_depth:
+                value = scope.locals.get(target.value, EMPTY) | value
             scope.locals[target.value] = value
         elif isinstance(target, (cst.Tuple, cst.List)):
             seqs = [v for v in value if isinstance(v, SeqV)]
