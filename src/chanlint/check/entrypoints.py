@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chanlint.resolve.evaluator import Evaluator, FuncResult, Registration, Use
-from chanlint.resolve.values import DeadlineCallbackV, Inst, LambdaV, PartialV, Ref, Str, Values, one
+from chanlint.resolve.values import Bound, DeadlineCallbackV, Inst, LambdaV, PartialV, Ref, Str, Values, one
 
 ENTRY_KINDS = ("task_callback", "dag_callback", "deadline_callback", "notifier", "trigger", "parse", "task")
 
@@ -60,6 +60,11 @@ def collect_entrypoints(evaluator: Evaluator, dag_modules: list[str]) -> list[En
     for fqn, info in sorted(evaluator.program.classes.items()):
         path, line = str(info.module.path), info.module.line_of(info.node)
         instance = one(Inst(fqn))
+        if not evaluator.is_subclass(fqn, (*trigger_base, *notifier_base, *operator_base)):
+            continue
+        init = evaluator.find_method(fqn, "__init__")
+        if init:  # what __init__ stores on self is what run/notify/execute read
+            evaluator.run_function(init, [instance], {})
         if evaluator.is_subclass(fqn, trigger_base):
             method = evaluator.find_method(fqn, catalog.signatures["trigger_method"])
             if method:
@@ -131,6 +136,8 @@ def _call_entry(
     program = evaluator.program
     if isinstance(target, Ref) and target.name in program.functions:
         return target.name, evaluator.run_function(target.name, args, kwargs), None
+    if isinstance(target, Bound):
+        return target.func, evaluator.run_function(target.func, [one(target.self_value), *args], kwargs), None
     if isinstance(target, LambdaV):
         return target.func, evaluator.run_function(target.func, args, kwargs), None
     if isinstance(target, PartialV):

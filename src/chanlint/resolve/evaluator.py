@@ -116,6 +116,7 @@ class Evaluator:
         self.task_functions: set[str] = set()
         self.class_attrs: dict[str, dict[str, Values]] = {}
         self.class_scopes: dict[str, Scope] = {}  # where each class statement ran
+        self.instance_attrs: dict[tuple[str, str], Values] = {}  # (class, attr) -> self.attr values
         self.registrations: list[Registration] = []
         self.depth = 0
         cat = self.catalog
@@ -415,6 +416,16 @@ class Evaluator:
         wanted = set(bases)
         return any(c in wanted for c in self.mro(cls))
 
+    def _method_kind(self, fqn: str) -> str:
+        """ "staticmethod", "classmethod" or "method", from the def's decorators."""
+        info = self.program.functions.get(fqn)
+        if info is not None and isinstance(info.node, cst.FunctionDef):
+            for decorator in info.node.decorators:
+                name = _dotted(decorator.decorator)
+                if name in ("staticmethod", "classmethod"):
+                    return name
+        return "method"
+
     def find_method(self, cls: str, name: str) -> str | None:
         for candidate in self.mro(cls):
             info = self.program.classes.get(candidate)
@@ -547,7 +558,12 @@ class Evaluator:
                 self.bind(element.value, item, scope)
         elif isinstance(target, cst.Attribute):
             owners = self.ev(target.value, scope)
-            self._register_assigned_callback(owners, target.attr.value, value, target, scope)
+            attr = target.attr.value
+            for owner in owners:
+                if isinstance(owner, Inst) and owner.cls in self.program.classes:
+                    key = (owner.cls, attr)
+                    self.instance_attrs[key] = self.instance_attrs.get(key, EMPTY) | value
+            self._register_assigned_callback(owners, attr, value, target, scope)
         elif isinstance(target, cst.Subscript):
             self.ev(target.value, scope)
 
@@ -578,7 +594,10 @@ class Evaluator:
         info = self.program.classes.get(cls)
         if info is not None:
             if attr in info.methods:
-                return one(Ref(info.methods[attr]))
+                method = info.methods[attr]
+                if self._method_kind(method) == "classmethod":
+                    return one(Bound(method, Ref(cls)))
+                return one(Ref(method))
             attrs = self.class_attrs.get(cls, {})
             return attrs.get(attr)
         target = f"{cls}.{attr}"
@@ -599,7 +618,14 @@ class Evaluator:
             info = self.program.classes.get(cls)
             if info is not None:
                 if attr in info.methods:
-                    return one(Bound(info.methods[attr], value))
+                    method = info.methods[attr]
+                    kind = self._method_kind(method)
+                    if kind == "staticmethod":
+                        return one(Ref(method))
+                    return one(Bound(method, Ref(cls) if kind == "classmethod" else value))
+                assigned = self.instance_attrs.get((value.cls, attr))
+                if assigned is not None:
+                    return assigned
                 attrs = self.class_attrs.get(cls, {})
                 if attr in attrs:
                     return attrs[attr]

@@ -21,10 +21,10 @@ class Inst:
 
 @dataclass(frozen=True)
 class Bound:
-    """A user method bound to an instance (`self.helper`)."""
+    """A user method bound to its first argument: an instance, or the class for a classmethod."""
 
     func: str
-    self_value: Inst
+    self_value: Inst | Ref
 
 
 @dataclass(frozen=True)
