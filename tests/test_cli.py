@@ -123,3 +123,14 @@ def test_explain_and_rules() -> None:
     page = runner.invoke(main, ["explain", "chl001"])
     assert page.exit_code == 0 and "## How to fix" in page.output
     assert runner.invoke(main, ["explain", "XYZ999"]).exit_code == 2
+
+
+def test_scanning_only_the_dags_folder_still_resolves_the_project(tmp_path) -> None:
+    """Astro layout without any config: `chanlint check dags` still imports include/ helpers."""
+    import shutil
+
+    shutil.copytree(FIXTURES / "task_callbacks", tmp_path / "proj", ignore=shutil.ignore_patterns("expected.json"))
+    result = run(["check", "--format", "json", "dags"], tmp_path / "proj")
+    assert result.exit_code == 1, result.output
+    paths = {f["path"] for f in json.loads(result.output)["findings"]}
+    assert "include/callbacks.py" in paths

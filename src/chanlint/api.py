@@ -19,6 +19,7 @@ from chanlint.config import Settings
 from chanlint.discover.files import (
     SourceFile,
     find_layout,
+    find_module_file,
     in_dag_folder,
     iter_python_files,
     might_contain_dag,
@@ -70,7 +71,23 @@ def check(paths: list[Path], settings: Settings) -> Report:
         modules.append(module)
         if source.is_dag_file:
             dag_modules.append(module.name)
-    program = Program(catalog, modules)
+    scanned = {m.path for m in modules} | {Path(p.path) for p in problems}
+
+    def load_unscanned(name: str) -> ModuleInfo | None:
+        """An imported helper outside the scanned paths: parsed (never run) on demand."""
+        path = find_module_file(name, layout.import_roots)
+        if path is None or path in scanned:
+            return None
+        scanned.add(path)
+        names = module_names(path, layout.import_roots)
+        try:
+            text = read_source(path)
+            source = SourceFile(path, names[0], tuple(names[1:]), path.name == "__init__.py", False)
+            return parse_module(source, text)
+        except (cst.ParserSyntaxError, UnicodeDecodeError, SyntaxError, ValueError, OSError):
+            return None
+
+    program = Program(catalog, modules, loader=load_unscanned)
     evaluator = Evaluator(program)
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 20000))

@@ -51,8 +51,7 @@ def check(paths: tuple[Path, ...], output_format: str, config_path: Path | None)
         if config_path is not None and not config_path.is_file():
             raise ConfigError(f"{config_path}: configuration file not found")
         config_file = config_path or find_config(targets[0])
-        fallback = targets[0] if targets[0].is_dir() else targets[0].parent
-        settings = load_settings(config_file, fallback)
+        settings = load_settings(config_file, targets[0])
         report = run_check(targets, settings)
     except (ConfigError, CatalogError) as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False)

@@ -62,9 +62,20 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+def guess_project_root(target: Path) -> Path:
+    """Without a config file: the nearest folder (the target or above) that holds a dags/ folder."""
+    start = target.resolve()
+    if start.is_file():
+        start = start.parent
+    for folder in (start, *start.parents):
+        if (folder / "dags").is_dir():
+            return folder
+    return start
+
+
 def load_settings(config_file: Path | None, fallback_root: Path) -> Settings:
     if config_file is None:
-        return Settings(project_root=fallback_root.resolve())
+        return Settings(project_root=guess_project_root(fallback_root))
     data = _read_toml(config_file)
     table = data.get("tool", {}).get("chanlint", {}) if config_file.name == "pyproject.toml" else data
     return settings_from_table(table, config_file)

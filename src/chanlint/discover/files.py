@@ -124,3 +124,16 @@ def _is_under(path: Path, folder: Path) -> bool:
     except ValueError:
         return False
     return True
+
+
+def find_module_file(name: str, roots: list[Path]) -> Path | None:
+    """Where `import name` would find a source file under the import roots, if anywhere."""
+    parts = name.split(".")
+    if not all(part.isidentifier() for part in parts):
+        return None
+    for root in roots:
+        base = root.joinpath(*parts)
+        for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+            if candidate.is_file() and not candidate.is_symlink():
+                return candidate.resolve()
+    return None

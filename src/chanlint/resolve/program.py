@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
@@ -16,22 +17,36 @@ class Program:
     by_name: dict[str, ModuleInfo] = field(default_factory=dict)
     functions: dict[str, FunctionInfo] = field(default_factory=dict)
     classes: dict[str, ClassInfo] = field(default_factory=dict)
+    # Finds and parses a module that was not scanned but sits under an import root.
+    loader: Callable[[str], ModuleInfo | None] | None = None
+    _missing: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         for module in self.modules:
-            for name in (module.source.module, *module.source.aliases):
-                self.by_name.setdefault(name, module)
-            self.functions.update(module.functions)
-            self.classes.update(module.classes)
+            self._add(module)
+
+    def _add(self, module: ModuleInfo) -> None:
+        for name in (module.source.module, *module.source.aliases):
+            self.by_name.setdefault(name, module)
+        self.functions.update(module.functions)
+        self.classes.update(module.classes)
 
     def module(self, name: str) -> ModuleInfo | None:
+        found = self.by_name.get(name)
+        if found is not None or self.loader is None or name in self._missing:
+            return found
+        loaded = self.loader(name)
+        if loaded is None:
+            self._missing.add(name)
+            return None
+        self._add(loaded)
         return self.by_name.get(name)
 
     def resolve_dotted(self, dotted: str) -> str | None:
         """A dotted path string (`pkg.mod.func`) to the fqn of a scanned definition."""
         head, _, tail = dotted.rpartition(".")
         while head:
-            module = self.by_name.get(head)
+            module = self.module(head)
             if module is not None:
                 fqn = f"{module.name}.{tail}"
                 if fqn in self.functions or fqn in self.classes:
