@@ -92,6 +92,7 @@ def _build(raw: dict) -> Catalog:
         context_keys={k: dict(v) for k, v in raw["context"]["keys"].items()},
         types={k: dict(v) for k, v in raw.get("types", {}).items()},
         signatures=dict(raw["signatures"]),
+        sent_by_runtime=tuple(raw.get("sent_by_runtime", ())),
         calls=calls,
     )
 

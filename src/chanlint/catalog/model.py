@@ -58,6 +58,7 @@ class Catalog:
     context_keys: dict[str, dict[str, object]]
     types: dict[str, dict[str, str]]
     signatures: dict[str, str]
+    sent_by_runtime: tuple[str, ...]
     calls: tuple[ApiCall, ...]
     # Derived lookups, filled by __post_init__.
     calls_by_target: dict[tuple[str, str], list[ApiCall]] = field(default_factory=dict)
