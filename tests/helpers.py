@@ -12,16 +12,21 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
 
 
-def check_folder(folder: Path, table: dict | None = None) -> Report:
+# Snapshots are judged against a fixed release, whatever Airflow this machine has installed.
+SNAPSHOT_RELEASE = "3.3"
+
+
+def check_folder(folder: Path, table: dict | None = None, version: str = SNAPSHOT_RELEASE) -> Report:
     if table is not None:
         settings = settings_from_table(table, None, root=folder)
     else:
         settings = load_settings(find_config(folder), folder)
+    settings.use_version(version)
     return check([folder], settings)
 
 
-def json_for(folder: Path) -> dict:
-    return report_dict(check_folder(folder), cwd=folder)
+def json_for(folder: Path, version: str = SNAPSHOT_RELEASE) -> dict:
+    return report_dict(check_folder(folder, version=version), cwd=folder)
 
 
 def write_tree(root: Path, files: dict[str, str]) -> None:

@@ -1,6 +1,8 @@
-"""Each fixture repository's JSON output, compared with its reviewed snapshot (expected.json).
+"""Each fixture repository's JSON output, compared with its reviewed snapshots.
 
-Regenerate after a deliberate change with CHANLINT_UPDATE_SNAPSHOTS=1, then review the diff.
+`expected.json` is the output judged against Airflow 3.3; `expected-3.1.json` and friends
+against that release. Regenerate after a deliberate change with CHANLINT_UPDATE_SNAPSHOTS=1,
+then review the diff.
 """
 
 from __future__ import annotations
@@ -10,15 +12,24 @@ import os
 
 import pytest
 
-from tests.helpers import FIXTURES, json_for
+from tests.helpers import FIXTURES, SNAPSHOT_RELEASE, check_folder, json_for
 
 FOLDERS = sorted(p for p in FIXTURES.iterdir() if p.is_dir())
+SNAPSHOTS = [
+    (folder, snapshot)
+    for folder in FOLDERS
+    for snapshot in sorted(folder.glob("expected*.json")) or [folder / "expected.json"]
+]
 
 
-@pytest.mark.parametrize("folder", FOLDERS, ids=[p.name for p in FOLDERS])
-def test_fixture_matches_snapshot(folder) -> None:
-    actual = json_for(folder)
-    snapshot = folder / "expected.json"
+def _release(snapshot) -> str:
+    stem = snapshot.stem
+    return stem.split("-", 1)[1] if "-" in stem else SNAPSHOT_RELEASE
+
+
+@pytest.mark.parametrize(("folder", "snapshot"), SNAPSHOTS, ids=[f"{f.name}/{s.name}" for f, s in SNAPSHOTS])
+def test_fixture_matches_snapshot(folder, snapshot) -> None:
+    actual = json_for(folder, _release(snapshot))
     if os.environ.get("CHANLINT_UPDATE_SNAPSHOTS"):
         snapshot.write_text(json.dumps(actual, indent=2) + "\n", encoding="utf-8")
     expected = json.loads(snapshot.read_text(encoding="utf-8"))
@@ -31,11 +42,21 @@ def test_demo_shows_every_process_type() -> None:
 
 
 def test_every_entry_kind_is_exercised_by_some_fixture() -> None:
-    from chanlint.api import check
-    from chanlint.config import find_config, load_settings
-
     kinds = set()
     for folder in FOLDERS:
-        report = check([folder], load_settings(find_config(folder), folder))
-        kinds |= {e.kind for e in report.entrypoints}
+        kinds |= {e.kind for e in check_folder(folder).entrypoints}
     assert kinds == {"task_callback", "dag_callback", "deadline_callback", "notifier", "trigger", "parse", "task"}
+
+
+def test_each_release_judges_by_its_own_unions() -> None:
+    """The same DAG: 3.0's DAG processor cannot answer XCom reads; 3.3 adds the callback process."""
+    folder = FIXTURES / "releases"
+    by_release = {
+        v: {(f["line"], f["process"], f["message_type"]) for f in json_for(folder, v)["findings"]}
+        for v in ("3.0", "3.1", "3.2", "3.3")
+    }
+    assert by_release["3.0"] == {(12, "dag-processor", "GetXComSequenceSlice"), (13, "dag-processor", "GetTaskStates")}
+    assert by_release["3.1"] == by_release["3.2"] == {(22, "triggerer", "GetXComSequenceSlice")}
+    assert by_release["3.3"] == {(18, "callback", "PutVariable"), (22, "triggerer", "GetXComSequenceSlice")}
+    texts = {f["text"] for f in json_for(folder, "3.1")["findings"]}
+    assert all("of Airflow 3.1" in t for t in texts)

@@ -37,6 +37,7 @@ class Report:
     files_scanned: int
     findings: list[Finding] = field(default_factory=list)
     entrypoints: list[EntryPoint] = field(default_factory=list)
+    version_note: str = ""  # why this release was chosen, when the user did not choose it
 
 
 def check(paths: list[Path], settings: Settings) -> Report:
@@ -97,7 +98,7 @@ def check(paths: list[Path], settings: Settings) -> Report:
         sys.setrecursionlimit(limit)
     findings = judge(entries, catalog, settings.expanded_policy()) + problems
     findings.sort(key=Finding.sort_key)
-    return Report(__version__, catalog.airflow, len(files), findings, entries)
+    return Report(__version__, catalog.airflow, len(files), findings, entries, settings.version_note)
 
 
 def _syntax_error_location(text: str, exc: cst.ParserSyntaxError) -> tuple[int, int, str]:

@@ -33,13 +33,14 @@ def main() -> None:
     show_default=True,
     help="Output format.",
 )
+@click.option("--airflow-version", help="Judge against this Airflow release (default: the installed one).")
 @click.option(
     "--config",
     "config_path",
     type=click.Path(path_type=Path, dir_okay=False),
     help="Use this pyproject.toml or chanlint.toml instead of the nearest one.",
 )
-def check(paths: tuple[Path, ...], output_format: str, config_path: Path | None) -> None:
+def check(paths: tuple[Path, ...], output_format: str, airflow_version: str | None, config_path: Path | None) -> None:
     """Report SDK calls whose supervisor message the running process may not send."""
     targets = list(paths) or [Path(".")]
     err = Console(stderr=True, soft_wrap=True)
@@ -52,6 +53,8 @@ def check(paths: tuple[Path, ...], output_format: str, config_path: Path | None)
             raise ConfigError(f"{config_path}: configuration file not found")
         config_file = config_path or find_config(targets[0])
         settings = load_settings(config_file, targets[0])
+        if airflow_version is not None:
+            settings.use_version(airflow_version)
         report = run_check(targets, settings)
     except (ConfigError, CatalogError) as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False)
@@ -83,3 +86,116 @@ def explain(code: str) -> None:
         click.echo(f"error: unknown rule {code!r}; see `chanlint rules`", err=True)
         sys.exit(EXIT_ERROR)
     click.echo(f"# {rule.code} ({rule.name})\n\n{rule.explanation}")
+
+
+@main.group(invoke_without_command=True)
+@click.option("--airflow-version", help="Release to show (default: the installed one, else the newest).")
+@click.option("--process", "process_name", help="List one process's messages, groups and the calls that send them.")
+@click.option("--diff", nargs=2, metavar="OLD NEW", help="What changed between two releases, e.g. --diff 3.1 3.3.")
+@click.option("--all-versions", is_flag=True, help="Every release chanlint knows (markdown and json).")
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
+)
+@click.pass_context
+def catalog(
+    ctx: click.Context,
+    airflow_version: str | None,
+    process_name: str | None,
+    diff: tuple[str, str] | None,
+    all_versions: bool,
+    output_format: str,
+) -> None:
+    """Show what chanlint knows: each process's channels, by access group."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from chanlint.catalog import available_versions, load_catalog
+    from chanlint.catalog.release import choose_release
+    from chanlint.report import catalog_view as view
+
+    console = Console(highlight=False, soft_wrap=True)
+    known = available_versions()
+    for version in (airflow_version, *(diff or ())):
+        if version is not None and version not in known:
+            _fail(f"{version!r} is not a known Airflow release (known: {', '.join(known)})")
+    if diff:
+        old, new = load_catalog(diff[0]), load_catalog(diff[1])
+        if output_format == "text":
+            view.render_diff(old, new, console)
+        else:
+            click.echo(view.as_json(view.diff_data(old, new)), nl=False)
+        return
+    if all_versions:
+        if output_format == "markdown":
+            click.echo(view.markdown_all_versions(known), nl=False)
+        elif output_format == "json":
+            click.echo(view.as_json({v: view.overview_data(load_catalog(v)) for v in known}), nl=False)
+        else:
+            for version in reversed(known):
+                view.render_overview(load_catalog(version), console)
+        return
+    choice = choose_release(airflow_version)
+    cat = load_catalog(choice.version)
+    if process_name is not None:
+        if process_name not in cat.processes:
+            _fail(f"unknown process {process_name!r} in Airflow {cat.airflow} (known: {', '.join(cat.processes)})")
+        data = view.process_data(cat, process_name)
+        if output_format == "json":
+            click.echo(view.as_json(data), nl=False)
+        elif output_format == "markdown":
+            click.echo(view.markdown_overview(cat), nl=False)
+        else:
+            view.render_process(cat, process_name, console)
+        return
+    if output_format == "json":
+        click.echo(view.as_json(view.overview_data(cat)), nl=False)
+    elif output_format == "markdown":
+        click.echo(view.markdown_overview(cat) + "\n", nl=False)
+    else:
+        view.render_overview(cat, console)
+        if choice.reason:
+            console.print(f"[yellow]note:[/] {choice.reason}")
+
+
+@catalog.command()
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Wheels, a site-packages folder or an Airflow source checkout (repeatable). "
+    "Default: the installed apache-airflow-core and apache-airflow-task-sdk.",
+)
+@click.option("--airflow-version", help="Catalog release to compare with (default: read from the source).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def verify(sources: tuple[Path, ...], airflow_version: str | None, output_format: str) -> None:
+    """Derive the unions from Airflow's source (never importing it) and report drift (exit 1)."""
+    from chanlint.catalog import available_versions, load_catalog
+    from chanlint.catalog.derive import SourceError, SourceTree, compare, derive, source_release
+    from chanlint.catalog.release import installed_airflow
+    from chanlint.report import catalog_view as view
+
+    try:
+        tree = SourceTree.from_paths(list(sources)) if sources else SourceTree.installed()
+    except SourceError as exc:
+        _fail(str(exc))
+    version = airflow_version or source_release(list(sources)) or _minor(installed_airflow())
+    if version is None:
+        _fail("cannot tell which release the source is; pass --airflow-version")
+    if version not in available_versions():
+        _fail(f"{version!r} is not a known Airflow release (known: {', '.join(available_versions())})")
+    cat = load_catalog(version)
+    drift = compare(derive(tree), cat)
+    if output_format == "json":
+        click.echo(view.as_json(view.drift_data(drift, cat)), nl=False)
+    else:
+        view.render_drift(drift, cat, Console(highlight=False, soft_wrap=True))
+    sys.exit(EXIT_FINDINGS if drift else EXIT_CLEAN)
+
+
+def _minor(version: str | None) -> str | None:
+    return ".".join(version.split(".")[:2]) if version else None
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_ERROR)

@@ -24,13 +24,30 @@ class ConfigError(Exception):
 class Settings:
     project_root: Path
     config_file: Path | None = None
-    airflow_version: str = "3.3"
+    airflow_version: str | None = None  # None: the installed release, else the newest known
+    version_note: str = ""
     policy: dict[str, list[str]] = field(default_factory=dict)
     import_roots: list[Path] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
 
     def catalog(self) -> Catalog:
-        return load_catalog(self.airflow_version)
+        return load_catalog(self.resolve_version())
+
+    def resolve_version(self) -> str:
+        if self.airflow_version is None:
+            from chanlint.catalog.release import choose_release
+
+            choice = choose_release(None)
+            self.airflow_version, self.version_note = choice.version, choice.reason
+        return self.airflow_version
+
+    def use_version(self, version: str, where: str = "--airflow-version") -> None:
+        """Select a release explicitly, checking it is one chanlint knows."""
+        if version not in available_versions():
+            raise ConfigError(
+                f"{where}: {version!r} is not a known Airflow release (known: {', '.join(available_versions())})"
+            )
+        self.airflow_version, self.version_note = version, ""
 
     def expanded_policy(self) -> dict[str, frozenset[str]]:
         """Each process's allowed messages: the union of its groups and named messages."""
@@ -88,14 +105,15 @@ def settings_from_table(table: dict, config_file: Path | None, root: Path | None
     for key in table:
         if key not in KNOWN_KEYS:
             raise ConfigError(f"{where}: unknown key `{key}` (known: {', '.join(sorted(KNOWN_KEYS))})")
-    version = table.get("airflow-version", settings.airflow_version)
-    if not isinstance(version, str) or version not in available_versions():
-        raise ConfigError(
-            f"{where}: `airflow-version` = {version!r} is not a known release "
-            f"(known: {', '.join(available_versions())})"
-        )
-    settings.airflow_version = version
-    catalog = load_catalog(version)
+    if "airflow-version" in table:
+        version = table["airflow-version"]
+        if not isinstance(version, str) or version not in available_versions():
+            raise ConfigError(
+                f"{where}: `airflow-version` = {version!r} is not a known release "
+                f"(known: {', '.join(available_versions())})"
+            )
+        settings.airflow_version = version
+    catalog = load_catalog(settings.airflow_version or available_versions()[-1])
     policy = table.get("policy", {})
     if not isinstance(policy, dict):
         raise ConfigError(f"{where}: `policy` must be a table of process = [groups or messages]")

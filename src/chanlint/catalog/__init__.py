@@ -38,10 +38,47 @@ def load_catalog(version: str = DEFAULT_VERSION) -> Catalog:
     path = resources.files("chanlint.catalog") / "data" / f"airflow-{version}.toml"
     if not path.is_file():
         raise CatalogError(f"no catalog for Airflow {version}; known: {', '.join(available_versions())}")
-    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    raw = _read_raw(version)
     catalog = _build(raw)
     _validate(catalog)
     return catalog
+
+
+def _read_raw(version: str, seen: tuple[str, ...] = ()) -> dict:
+    """A release's data; an older release is declared as differences from a `base` release."""
+    path = resources.files("chanlint.catalog") / "data" / f"airflow-{version}.toml"
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    base = raw.get("base")
+    if base is None:
+        return raw
+    if base in seen:
+        raise CatalogError(f"catalog base cycle: {' -> '.join((*seen, base))}")
+    return _apply_overlay(_read_raw(base, (*seen, version)), raw)
+
+
+def _apply_overlay(base: dict, overlay: dict) -> dict:
+    merged = {key: value for key, value in base.items() if key not in ("locations", "notes")}
+    merged["release"] = overlay["release"]
+    merged["notes"] = overlay.get("notes", [])
+    merged["locations"] = overlay.get("locations", {})
+    processes = {name: dict(spec) for name, spec in base["processes"].items()}
+    for name in overlay.get("remove_processes", []):
+        processes.pop(name, None)
+    for name, spec in overlay.get("processes", {}).items():
+        processes.setdefault(name, {}).update(spec)
+    merged["processes"] = processes
+    merged["entrypoints"] = {**base["entrypoints"], **overlay.get("entrypoints", {})}
+    merged["aliases"] = {**base["aliases"], **overlay.get("aliases", {})}
+    gone = set(overlay.get("remove_targets", []))
+    calls = []
+    for call in base["calls"]:
+        targets = [t for t in call["targets"] if t not in gone]
+        if targets:
+            calls.append({**call, "targets": targets})
+    merged["calls"] = calls
+    keys = {k: v for k, v in base["context"]["keys"].items() if k not in overlay.get("remove_context_keys", [])}
+    merged["context"] = {**base["context"], "keys": keys}
+    return merged
 
 
 def _build(raw: dict) -> Catalog:
@@ -93,6 +130,8 @@ def _build(raw: dict) -> Catalog:
         types={k: dict(v) for k, v in raw.get("types", {}).items()},
         signatures=dict(raw["signatures"]),
         sent_by_runtime=tuple(raw.get("sent_by_runtime", ())),
+        locations=dict(raw.get("locations", {})),
+        notes=tuple(raw.get("notes", ())),
         calls=calls,
     )
 

@@ -35,6 +35,8 @@ class SourceTree:
 
     def __init__(self) -> None:
         self.files: dict[str, tuple[Path, str | None]] = {}  # "airflow/x.py" -> (folder or wheel, member)
+        self._archives: dict[Path, zipfile.ZipFile] = {}
+        self._texts: dict[str, str] = {}
 
     @classmethod
     def from_paths(cls, paths: list[Path]) -> SourceTree:
@@ -60,14 +62,15 @@ class SourceTree:
                 continue
             roots.append(Path(str(dist.locate_file(""))))
         if not roots:
-            raise SourceError("neither apache-airflow-core nor apache-airflow-task-sdk is installed; "
-                              "pass --source with wheels or a source checkout")
+            raise SourceError(
+                "neither apache-airflow-core nor apache-airflow-task-sdk is installed; "
+                "pass --source with wheels or a source checkout"
+            )
         return cls.from_paths(sorted(set(roots)))
 
     def _add_folder(self, root: Path) -> None:
         # site-packages (root/airflow) or a checkout (airflow-core/src/airflow, task-sdk/src/airflow).
-        packages = [p for p in (root / "airflow", *root.glob("*/src/airflow"), *root.glob("src/airflow"))
-                    if p.is_dir()]
+        packages = [p for p in (root / "airflow", *root.glob("*/src/airflow"), *root.glob("src/airflow")) if p.is_dir()]
         if root.name == "airflow" and root.is_dir():
             packages.append(root)
         for package in packages:
@@ -76,20 +79,25 @@ class SourceTree:
                 self.files.setdefault(rel, (file, None))
 
     def _add_wheel(self, wheel: Path) -> None:
-        with zipfile.ZipFile(wheel) as archive:
-            for member in archive.namelist():
-                if member.startswith("airflow/") and member.endswith(".py"):
-                    self.files.setdefault(member, (wheel, member))
+        archive = zipfile.ZipFile(wheel)  # kept open: reopening per member costs seconds
+        self._archives[wheel] = archive
+        for member in archive.namelist():
+            if member.startswith("airflow/") and member.endswith(".py"):
+                self.files.setdefault(member, (wheel, member))
 
     def read(self, rel: str) -> str | None:
+        if rel in self._texts:
+            return self._texts[rel]
         entry = self.files.get(rel)
         if entry is None:
             return None
         location, member = entry
         if member is None:
-            return location.read_text(encoding="utf-8")
-        with zipfile.ZipFile(location) as archive:
-            return archive.read(member).decode("utf-8")
+            text = location.read_text(encoding="utf-8")
+        else:
+            text = self._archives[location].read(member).decode("utf-8")
+        self._texts[rel] = text
+        return text
 
     def iter_texts(self, prefix: str = "airflow/", needle: str | None = None) -> Iterator[tuple[str, str]]:
         for rel in sorted(self.files):
@@ -152,8 +160,9 @@ def _annotated_union(value: cst.BaseExpression) -> set[str] | None:
     if not isinstance(value, cst.Subscript) or _last_name(value.value) != "Annotated" or len(value.slice) < 2:
         return None
     first, *rest = (el.slice.value for el in value.slice if isinstance(el.slice, cst.Index))
-    if not any(isinstance(r, cst.Call) and any(a.keyword and a.keyword.value == "discriminator"
-                                                for a in r.args) for r in rest):
+    if not any(
+        isinstance(r, cst.Call) and any(a.keyword and a.keyword.value == "discriminator" for a in r.args) for r in rest
+    ):
         return None
     members: set[str] = set()
     _collect_bitor(first, members)
@@ -233,8 +242,7 @@ class Drift:
     unclaimed: dict[str, list[str]] = field(default_factory=dict)  # message -> SDK senders no row covers
 
     def __bool__(self) -> bool:
-        return any((self.added, self.removed, self.ungrouped, self.missing_unions, self.new_unions,
-                    self.unclaimed))
+        return any((self.added, self.removed, self.ungrouped, self.missing_unions, self.new_unions, self.unclaimed))
 
 
 def compare(derived: Derived, catalog: Catalog) -> Drift:
@@ -260,3 +268,152 @@ def compare(derived: Derived, catalog: Catalog) -> Drift:
         if message in in_unions and message not in claimed:
             drift.unclaimed[message] = sorted(senders)
     return drift
+
+
+class Definitions:
+    """What names a source tree defines, read statically: for checking catalog names per release."""
+
+    def __init__(self, tree: SourceTree) -> None:
+        self.tree = tree
+        self._modules: dict[str, dict[str, object] | None] = {}
+
+    def _module_file(self, module: str) -> str | None:
+        base = module.replace(".", "/")
+        for rel in (f"{base}.py", f"{base}/__init__.py"):
+            if rel in self.tree.files:
+                return rel
+        return None
+
+    def _names(self, module: str) -> dict[str, object] | None:
+        """Top-level names: classes map to their member names; lazy exports map to their module."""
+        if module in self._modules:
+            return self._modules[module]
+        rel = self._module_file(module)
+        text = self.tree.read(rel) if rel else None
+        parsed = _parse(text) if text is not None else None
+        names: dict[str, object] | None = None
+        if parsed is not None:
+            names = {}
+            for stmt in parsed.body:
+                _top_level_names(stmt, names)
+        self._modules[module] = names
+        return names
+
+    def lazy_target(self, dotted: str) -> str | None:
+        """For `pkg.Name` exported through a lazy-import map, the module it points to."""
+        module, _, name = dotted.rpartition(".")
+        names = self._names(module)
+        value = names.get(name) if names else None
+        if isinstance(value, tuple) and value[0] == "lazy":
+            target = value[1]
+            return f"{module}{target}" if target.startswith(".") else target
+        return None
+
+    def defines(self, dotted: str) -> bool:
+        parts = dotted.split(".")
+        for split in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:split])
+            names = self._names(module)
+            if names is None:
+                continue
+            rest = parts[split:]
+            value = names.get(rest[0])
+            if value is None:
+                return False
+            if len(rest) == 1:
+                return True
+            return isinstance(value, set) and len(rest) == 2 and rest[1] in value
+        return False
+
+
+def _top_level_names(stmt: cst.CSTNode, names: dict[str, object]) -> None:
+    if isinstance(stmt, cst.ClassDef):
+        members: set[str] = set()
+        for item in stmt.body.body:
+            if isinstance(item, cst.FunctionDef):
+                members.add(item.name.value)
+            elif isinstance(item, cst.SimpleStatementLine):
+                for small in item.body:
+                    targets = (
+                        small.targets
+                        if isinstance(small, cst.Assign)
+                        else ([small] if isinstance(small, cst.AnnAssign) else [])
+                    )
+                    for t in targets:
+                        if isinstance(t.target, cst.Name):
+                            members.add(t.target.value)
+        names[stmt.name.value] = members
+    elif isinstance(stmt, cst.FunctionDef):
+        names[stmt.name.value] = "function"
+    elif isinstance(stmt, cst.SimpleStatementLine):
+        for small in stmt.body:
+            if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                for alias in small.names:
+                    bound = alias.asname.name if alias.asname else alias.name
+                    if isinstance(bound, cst.Name):
+                        names.setdefault(bound.value, "import")
+            elif isinstance(small, (cst.Assign, cst.AnnAssign)):
+                targets = small.targets if isinstance(small, cst.Assign) else [small]
+                for t in targets:
+                    if isinstance(t.target, cst.Name):
+                        names.setdefault(t.target.value, "value")
+                        if isinstance(small.value, cst.Dict) and "lazy" in t.target.value.lower():
+                            _lazy_map(small.value, names)
+    elif isinstance(stmt, (cst.If, cst.Try)):
+        for inner in stmt.body.body:
+            _top_level_names(inner, names)
+
+
+def _lazy_map(node: cst.Dict, names: dict[str, object]) -> None:
+    """`__lazy_imports = {"Name": ".module", ...}`: Airflow's lazily exported names."""
+    for element in node.elements:
+        if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
+            key = element.key.evaluated_value
+            value = element.value
+            if isinstance(value, cst.Tuple) and value.elements:
+                value = value.elements[0].value
+            if isinstance(key, str) and isinstance(value, cst.SimpleString):
+                target = value.evaluated_value
+                if isinstance(target, str):
+                    names[key] = ("lazy", target)
+
+
+CONTEXT_BUILDERS = ("airflow/sdk/execution_time/task_runner.py", "airflow/sdk/execution_time/context.py")
+
+
+def missing_targets(catalog: Catalog, tree: SourceTree, locations: dict[str, str] | None = None) -> set[str]:
+    """API table targets that a release's source does not define (provider targets excepted)."""
+    definitions = Definitions(tree)
+    context_text = "".join(tree.read(rel) or "" for rel in CONTEXT_BUILDERS)
+    located = catalog.located if locations is None else _locator(locations)
+    missing: set[str] = set()
+    for call in catalog.calls:
+        for target in call.targets:
+            if target.startswith("airflow.providers."):
+                continue
+            if call.kind == "context-key":
+                present = f'"{target}"' in context_text
+            else:
+                present = definitions.defines(located(target))
+            if not present:
+                missing.add(target)
+    return missing
+
+
+def _locator(locations: dict[str, str]):
+    def located(dotted: str) -> str:
+        for head in sorted(locations, key=len, reverse=True):
+            if dotted == head or dotted.startswith(head + "."):
+                return locations[head] + dotted[len(head) :]
+        return dotted
+
+    return located
+
+
+def source_release(paths: list[Path]) -> str | None:
+    """The Airflow release (major.minor) of a core wheel among the sources, from its file name."""
+    for path in paths:
+        match = re.match(r"apache_airflow_core-(\d+)\.(\d+)\.", path.name)
+        if match:
+            return f"{match.group(1)}.{match.group(2)}"
+    return None

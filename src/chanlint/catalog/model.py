@@ -59,6 +59,8 @@ class Catalog:
     types: dict[str, dict[str, str]]
     signatures: dict[str, str]
     sent_by_runtime: tuple[str, ...]
+    locations: dict[str, str]  # canonical class -> where this release defines it (if elsewhere)
+    notes: tuple[str, ...]  # release-specific facts worth showing users
     calls: tuple[ApiCall, ...]
     # Derived lookups, filled by __post_init__.
     calls_by_target: dict[tuple[str, str], list[ApiCall]] = field(default_factory=dict)
@@ -84,6 +86,15 @@ class Catalog:
 
     def is_known_target(self, kind: str, target: str) -> bool:
         return (kind, target) in self.calls_by_target
+
+    def located(self, dotted: str) -> str:
+        """Where this release defines a canonical name (classes may have moved between releases)."""
+        head = dotted
+        while head:
+            if head in self.locations:
+                return self.locations[head] + dotted[len(head) :]
+            head = head.rpartition(".")[0]
+        return dotted
 
     def marker(self, name: str) -> tuple[str, ...]:
         return self.markers.get(name, ())

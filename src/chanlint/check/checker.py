@@ -27,7 +27,11 @@ def judge(entries: list[EntryPoint], catalog: Catalog, policy: dict[str, frozens
                         continue
                     group = catalog.message_group[message]
                     text = rule.summary.format(
-                        call=use.api.name, message=message, group=group, process_title=process.title
+                        call=use.api.name,
+                        message=message,
+                        group=group,
+                        process_title=process.title,
+                        version=catalog.airflow,
                     )
                     finding = Finding(
                         code=rule.code,

@@ -53,6 +53,8 @@ def render_text(report: Report, console: Console, cwd: Path | None = None) -> No
 
 
 def _summary(report: Report, console: Console) -> None:
+    if report.version_note:
+        console.print(f"[yellow]note:[/] {escape(report.version_note)}")
     n = len(report.findings)
     scanned = f"{report.files_scanned} file{'s' if report.files_scanned != 1 else ''}"
     if n == 0:

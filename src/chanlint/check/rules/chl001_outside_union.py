@@ -6,7 +6,7 @@ RULE = Rule(
     code="CHL001",
     name="message-outside-process-union",
     severity="error",
-    summary="{call} sends {message} ({group}), which the {process_title} does not accept",
+    summary="{call} sends {message} ({group}), which the {process_title} of Airflow {version} does not accept",
     explanation="""\
 ## What it does
 Finds SDK calls whose supervisor message is not in the union of the process that runs

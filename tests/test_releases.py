@@ -1,0 +1,144 @@
+"""Every catalogued release, checked against that release's real wheels (read, never imported).
+
+The wheels are fetched by `python scripts/fetch_airflow_wheels.py` (part of the README's test
+command) into .cache/airflow-wheels, or taken from $CHANLINT_WHEELS.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import zipfile
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import pytest
+import tomllib
+from click.testing import CliRunner
+
+from chanlint.catalog import available_versions, load_catalog
+from chanlint.catalog.derive import SourceTree, compare, derive, missing_targets
+from chanlint.cli import main
+from tests.helpers import REPO
+
+sys.path.insert(0, str(REPO / "scripts"))
+from fetch_airflow_wheels import wheel_name
+
+WHEELS = Path(os.environ.get("CHANLINT_WHEELS", REPO / ".cache" / "airflow-wheels"))
+VERSIONS = available_versions()
+
+
+@cache
+def tree_for(version: str) -> SourceTree:
+    return SourceTree.from_paths(wheels_for(version))
+
+
+def wheels_for(version: str) -> list[Path]:
+    catalog = load_catalog(version)
+    paths = [
+        WHEELS / wheel_name("apache-airflow-core", catalog.core),
+        WHEELS / wheel_name("apache-airflow-task-sdk", catalog.task_sdk),
+    ]
+    missing = [p.name for p in paths if not p.is_file()]
+    assert not missing, f"missing {missing}: run `python scripts/fetch_airflow_wheels.py` first"
+    return paths
+
+
+def raw_overlay(version: str) -> dict:
+    path = resources.files("chanlint.catalog") / "data" / f"airflow-{version}.toml"
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def test_every_release_from_3_0_to_3_3_is_catalogued() -> None:
+    assert VERSIONS == ["3.0", "3.1", "3.2", "3.3"]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_unions_match_the_release_wheels(version: str) -> None:
+    catalog = load_catalog(version)
+    drift = compare(derive(tree_for(version)), catalog)
+    assert not drift, drift
+
+
+@pytest.mark.parametrize("version", [v for v in VERSIONS if "base" in raw_overlay(v)])
+def test_api_rows_removed_for_a_release_are_exactly_those_it_lacks(version: str) -> None:
+    overlay = raw_overlay(version)
+    base = load_catalog(overlay["base"])
+    tree = tree_for(version)
+    assert missing_targets(base, tree, overlay.get("locations", {})) == set(overlay["remove_targets"])
+    # ...and what remains exists in that release.
+    assert missing_targets(load_catalog(version), tree) == set()
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_verify_command_reports_no_drift_on_real_wheels(version: str) -> None:
+    args = ["catalog", "verify", "--format", "json"]
+    for wheel in wheels_for(version):
+        args += ["--source", str(wheel)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["airflow_version"] == version
+
+
+def test_verify_reports_exactly_a_message_added_to_a_union(tmp_path: Path) -> None:
+    core, sdk = wheels_for("3.3")
+    comms = "airflow/sdk/execution_time/comms.py"
+    with zipfile.ZipFile(sdk) as archive:
+        text = archive.read(comms).decode("utf-8")
+    text = text.replace(
+        "ToSupervisor = Annotated[\n",
+        'class GetTeamQuota(BaseModel):\n    type: Literal["GetTeamQuota"] = "GetTeamQuota"\n\n\n'
+        "ToSupervisor = Annotated[\n    GetTeamQuota\n    | ",
+        1,
+    )
+    patched = tmp_path / "checkout" / "airflow" / "sdk" / "execution_time" / "comms.py"
+    patched.parent.mkdir(parents=True)
+    patched.write_text(text, encoding="utf-8")
+    args = [
+        "catalog",
+        "verify",
+        "--format",
+        "json",
+        "--airflow-version",
+        "3.3",
+        "--source",
+        str(tmp_path / "checkout"),
+        "--source",
+        str(core),
+        "--source",
+        str(sdk),
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    assert report["added_to_union"] == {"task": ["GetTeamQuota"]}
+    assert report["messages_without_group"] == ["GetTeamQuota"]
+    assert not report["removed_from_union"] and not report["new_process_unions"]
+    assert not report["unions_not_found"] and not report["senders_not_in_api_table"]
+    text_result = CliRunner().invoke(main, args[:2] + args[4:])
+    assert "task: + GetTeamQuota (no group)" in text_result.output
+
+
+def test_verify_finds_a_new_child_process_union(tmp_path: Path) -> None:
+    core, sdk = wheels_for("3.3")
+    extra = tmp_path / "checkout" / "airflow" / "sdk" / "execution_time" / "edge_supervisor.py"
+    extra.parent.mkdir(parents=True)
+    extra.write_text(
+        "from typing import Annotated\nfrom pydantic import Field\n"
+        "from airflow.sdk.execution_time.comms import GetVariable, MaskSecret\n"
+        "EdgeToSupervisor = Annotated[GetVariable | MaskSecret, Field(discriminator='type')]\n",
+        encoding="utf-8",
+    )
+    tree = SourceTree.from_paths([tmp_path / "checkout", core, sdk])
+    drift = compare(derive(tree), load_catalog("3.3"))
+    assert drift.new_unions == {
+        "airflow.sdk.execution_time.edge_supervisor.EdgeToSupervisor": ["GetVariable", "MaskSecret"]
+    }
+
+
+def test_verify_reads_an_installed_environment() -> None:
+    result = CliRunner().invoke(main, ["catalog", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "No drift" in result.output
