@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chanlint.api import Report, check
+from chanlint.api import CheckOptions, Report, check
 from chanlint.config import find_config, load_settings, settings_from_table
 from chanlint.report.json_report import report_dict
 
@@ -16,13 +16,15 @@ FIXTURES = REPO / "fixtures"
 SNAPSHOT_RELEASE = "3.3"
 
 
-def check_folder(folder: Path, table: dict | None = None, version: str = SNAPSHOT_RELEASE) -> Report:
+def check_folder(
+    folder: Path, table: dict | None = None, version: str = SNAPSHOT_RELEASE, options: dict | None = None
+) -> Report:
     if table is not None:
         settings = settings_from_table(table, None, root=folder)
     else:
         settings = load_settings(find_config(folder), folder)
     settings.use_version(version)
-    return check([folder], settings)
+    return check([folder], settings, CheckOptions(**(options or {})))
 
 
 def json_for(folder: Path, version: str = SNAPSHOT_RELEASE) -> dict:

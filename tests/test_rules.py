@@ -14,14 +14,14 @@ INVALID = [(rule, ex) for rule in ALL_RULES for ex in rule.invalid]
 @pytest.mark.parametrize(("rule", "example"), VALID, ids=[f"{r.code}-valid{i}" for i, (r, _) in enumerate(VALID)])
 def test_valid_examples_have_no_findings(rule, example, tmp_path) -> None:
     write_tree(tmp_path, example.files)
-    report = check_folder(tmp_path, example.config)
+    report = check_folder(tmp_path, example.config or None, options=example.options)
     assert report.findings == []
 
 
 @pytest.mark.parametrize(("rule", "example"), INVALID, ids=[f"{r.code}-invalid{i}" for i, (r, _) in enumerate(INVALID)])
 def test_invalid_examples_report_the_rule(rule, example, tmp_path) -> None:
     write_tree(tmp_path, example.files)
-    report = check_folder(tmp_path, example.config)
+    report = check_folder(tmp_path, example.config or None, options=example.options)
     assert sorted({(f.code, f.line) for f in report.findings}) == sorted(example.expect)
 
 

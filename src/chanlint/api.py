@@ -11,6 +11,7 @@ from pathlib import Path
 import libcst as cst
 
 from chanlint import __version__
+from chanlint.check import postprocess as post
 from chanlint.check.checker import judge
 from chanlint.check.entrypoints import EntryPoint, collect_entrypoints
 from chanlint.check.findings import EntryRef, Finding
@@ -31,6 +32,17 @@ from chanlint.resolve.program import Program
 
 
 @dataclass
+class CheckOptions:
+    """How one run differs from the configuration (the CLI's flags)."""
+
+    select: list[str] = field(default_factory=list)  # added to the configured select
+    ignore: list[str] = field(default_factory=list)
+    show_unused_suppressions: bool = False
+    use_baseline: bool = True
+    focus: list[Path] | None = None  # report only findings whose site, entry point or chain is here
+
+
+@dataclass
 class Report:
     chanlint_version: str
     airflow_version: str
@@ -38,9 +50,11 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     entrypoints: list[EntryPoint] = field(default_factory=list)
     version_note: str = ""  # why this release was chosen, when the user did not choose it
+    suppressed: int = 0
+    baselined: int = 0
 
 
-def check(paths: list[Path], settings: Settings) -> Report:
+def check(paths: list[Path], settings: Settings, options: CheckOptions | None = None) -> Report:
     catalog = settings.catalog()
     layout = find_layout(paths, settings.project_root, settings.import_roots)
     files = iter_python_files(paths, settings.exclude)
@@ -97,8 +111,41 @@ def check(paths: list[Path], settings: Settings) -> Report:
     finally:
         sys.setrecursionlimit(limit)
     findings = judge(entries, catalog, settings.expanded_policy()) + problems
-    findings.sort(key=Finding.sort_key)
-    return Report(__version__, catalog.airflow, len(files), findings, entries, settings.version_note)
+    report = Report(__version__, catalog.airflow, len(files), [], entries, settings.version_note)
+    report.findings = _postprocess(
+        findings, settings, options or CheckOptions(), [str(m.path) for m in modules], report
+    )
+    return report
+
+
+def _postprocess(
+    findings: list[Finding], settings: Settings, options: CheckOptions, files: list[str], report: Report
+) -> list[Finding]:
+    root = settings.project_root
+    select = (
+        [*settings.select, *options.select]
+        if options.select and settings.select
+        else (options.select or settings.select)
+    )
+    ignore = [*settings.ignore, *options.ignore]
+    findings = post.with_fingerprints(findings, root)
+    findings = [
+        f
+        for f in findings
+        if post.selected(f.code, select, ignore) and not post.per_file_ignored(f, settings.per_file_ignores, root)
+    ]
+    outcome = post.apply_suppressions(findings, options.show_unused_suppressions, files)
+    report.suppressed = outcome.suppressed
+    findings = outcome.findings + [f for f in outcome.extra if post.selected(f.code, select, ignore)]
+    if options.use_baseline and settings.baseline is not None:
+        known = post.load_baseline(settings.baseline)
+        kept = [f for f in findings if f.fingerprint not in known]
+        report.baselined = len(findings) - len(kept)
+        findings = kept
+    if options.focus is not None:
+        focus = {str(p.resolve()) for p in options.focus}
+        findings = [f for f in findings if post.touches(f, focus)]
+    return sorted(findings, key=Finding.sort_key)
 
 
 def _syntax_error_location(text: str, exc: cst.ParserSyntaxError) -> tuple[int, int, str]:

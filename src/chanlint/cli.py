@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -9,10 +10,13 @@ import click
 from rich.console import Console
 
 from chanlint import __version__
+from chanlint.api import CheckOptions
 from chanlint.api import check as run_check
 from chanlint.catalog import CatalogError
+from chanlint.check.postprocess import baseline_document
 from chanlint.check.rules import ALL_RULES, RULES_BY_CODE
-from chanlint.config import ConfigError, find_config, load_settings
+from chanlint.config import ConfigError, check_codes, find_config, load_settings
+from chanlint.report import render
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -23,31 +27,72 @@ def main() -> None:
     """Which supervisor channels does your Airflow 3 code really use?"""
 
 
+FORMATS = ["text", "concise", "json", "sarif", "github", "gitlab"]
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
+    "--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format."
+)
+@click.option(
+    "--output",
+    "-o",
+    "output_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the report to this file instead of standard output.",
 )
 @click.option("--airflow-version", help="Judge against this Airflow release (default: the installed one).")
+@click.option("--select", multiple=True, help="Only these rule codes or prefixes (repeatable, or comma-separated).")
+@click.option("--ignore", multiple=True, help="Skip these rule codes or prefixes.")
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Report only findings not recorded in this baseline file.",
+)
+@click.option(
+    "--write-baseline",
+    "write_baseline",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Record today's findings in this file and exit 0.",
+)
+@click.option(
+    "--show-unused-suppressions",
+    is_flag=True,
+    help="Report suppression comments that suppress nothing, and blanket ones in use.",
+)
+@click.option("--show-settings", is_flag=True, help="Print the resolved configuration and exit.")
 @click.option(
     "--config",
     "config_path",
     type=click.Path(path_type=Path, dir_okay=False),
     help="Use this pyproject.toml or chanlint.toml instead of the nearest one.",
 )
-def check(paths: tuple[Path, ...], output_format: str, airflow_version: str | None, config_path: Path | None) -> None:
-    """Report SDK calls whose supervisor message the running process may not send."""
+def check(
+    paths: tuple[Path, ...],
+    output_format: str,
+    output_file: Path | None,
+    airflow_version: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    baseline_file: Path | None,
+    write_baseline: Path | None,
+    show_unused_suppressions: bool,
+    show_settings: bool,
+    config_path: Path | None,
+) -> None:
+    """Report SDK calls whose supervisor message the running process may not send.
+
+    Given folders, chanlint checks everything in them. Given files (as pre-commit passes
+    them), it analyses the whole project and reports the findings that touch those files:
+    their call site, their entry point, or any step of the chain between.
+    """
     targets = list(paths) or [Path(".")]
     err = Console(stderr=True, soft_wrap=True)
     missing = [p for p in targets if not p.exists()]
     if missing:
-        err.print(f"[red]error:[/] no such file or directory: {missing[0]}")
-        sys.exit(EXIT_ERROR)
+        _fail(f"no such file or directory: {missing[0]}")
     try:
         if config_path is not None and not config_path.is_file():
             raise ConfigError(f"{config_path}: configuration file not found")
@@ -55,19 +100,54 @@ def check(paths: tuple[Path, ...], output_format: str, airflow_version: str | No
         settings = load_settings(config_file, targets[0])
         if airflow_version is not None:
             settings.use_version(airflow_version)
-        report = run_check(targets, settings)
+        if baseline_file is not None:
+            settings.baseline = baseline_file
+        select_codes, ignore_codes = _codes(select, "--select"), _codes(ignore, "--ignore")
+        if show_settings:
+            click.echo(json.dumps(settings.as_table(), indent=2))
+            return
+        focus = None
+        if all(p.is_file() for p in targets):
+            focus, targets = targets, [settings.project_root]
+        options = CheckOptions(
+            select=select_codes,
+            ignore=ignore_codes,
+            focus=focus,
+            show_unused_suppressions=show_unused_suppressions,
+            use_baseline=write_baseline is None,
+        )
+        report = run_check(targets, settings, options)
+        if write_baseline is not None:
+            write_baseline.write_text(baseline_document(report.findings, settings.project_root), encoding="utf-8")
+            err.print(f"wrote {len(report.findings)} finding(s) to the baseline {write_baseline}")
+            return
     except (ConfigError, CatalogError) as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False)
         sys.exit(EXIT_ERROR)
-    if output_format == "json":
-        from chanlint.report.json_report import render_json
+    except (OSError, ValueError) as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        sys.exit(EXIT_ERROR)
+    _emit(report, output_format, output_file)
+    sys.exit(EXIT_FINDINGS if report.findings else EXIT_CLEAN)
 
-        click.echo(render_json(report), nl=False)
-    else:
+
+def _codes(values: tuple[str, ...], option: str) -> list[str]:
+    codes = [c.strip().upper() for value in values for c in value.split(",") if c.strip()]
+    check_codes(codes, option)
+    return codes
+
+
+def _emit(report, output_format: str, output_file: Path | None) -> None:
+    if output_format == "text" and output_file is None:
         from chanlint.report.text_report import render_text
 
         render_text(report, Console(highlight=False, soft_wrap=True))
-    sys.exit(EXIT_FINDINGS if report.findings else EXIT_CLEAN)
+        return
+    text = render(report, output_format)
+    if output_file is None:
+        click.echo(text, nl=False)
+    else:
+        output_file.write_text(text, encoding="utf-8")
 
 
 @main.command()

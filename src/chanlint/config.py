@@ -13,7 +13,16 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-KNOWN_KEYS = {"policy", "import-roots", "exclude", "airflow-version"}
+KNOWN_KEYS = {
+    "policy",
+    "import-roots",
+    "exclude",
+    "airflow-version",
+    "select",
+    "ignore",
+    "per-file-ignores",
+    "baseline",
+}
 
 
 class ConfigError(Exception):
@@ -29,6 +38,25 @@ class Settings:
     policy: dict[str, list[str]] = field(default_factory=dict)
     import_roots: list[Path] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
+    select: list[str] = field(default_factory=list)  # rule code prefixes; empty: all
+    ignore: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)  # glob -> code prefixes
+    baseline: Path | None = None
+
+    def as_table(self) -> dict:
+        """The resolved settings, as `--show-settings` prints them."""
+        return {
+            "config-file": str(self.config_file) if self.config_file else None,
+            "project-root": str(self.project_root),
+            "airflow-version": self.resolve_version(),
+            "policy": self.policy,
+            "import-roots": [str(p) for p in self.import_roots],
+            "exclude": self.exclude,
+            "select": self.select,
+            "ignore": self.ignore,
+            "per-file-ignores": self.per_file_ignores,
+            "baseline": str(self.baseline) if self.baseline else None,
+        }
 
     def catalog(self) -> Catalog:
         return load_catalog(self.resolve_version())
@@ -137,7 +165,35 @@ def settings_from_table(table: dict, config_file: Path | None, root: Path | None
             settings.import_roots = [root / v for v in value]
         else:
             settings.exclude = list(value)
+    for key in ("select", "ignore"):
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: `{key}` must be a list of rule codes or prefixes")
+        check_codes(value, f"{where}: `{key}`")
+        setattr(settings, key, [v.upper() for v in value])
+    ignores = table.get("per-file-ignores", {})
+    if not isinstance(ignores, dict) or not all(
+        isinstance(v, list) and all(isinstance(c, str) for c in v) for v in ignores.values()
+    ):
+        raise ConfigError(f"{where}: `per-file-ignores` must be a table of glob = [rule codes]")
+    for pattern, codes in ignores.items():
+        check_codes(codes, f"{where}: `per-file-ignores.{pattern}`")
+    settings.per_file_ignores = {k: [c.upper() for c in v] for k, v in ignores.items()}
+    if "baseline" in table:
+        if not isinstance(table["baseline"], str):
+            raise ConfigError(f"{where}: `baseline` must be a file path")
+        settings.baseline = root / table["baseline"]
     return settings
+
+
+def check_codes(codes: list[str], where: str) -> None:
+    """Each entry must be a rule code or a prefix of one (`CHL`, `CHL0`, `CHL001`)."""
+    from chanlint.check.rules import ALL_RULES
+
+    known = [rule.code for rule in ALL_RULES]
+    for code in codes:
+        if not any(k.startswith(code.upper()) for k in known):
+            raise ConfigError(f"{where}: {code!r} matches no rule (rules: {', '.join(known)})")
 
 
 def _read_toml(path: Path) -> dict:

@@ -14,6 +14,7 @@ class Example:
     files: dict[str, str]
     expect: tuple[tuple[str, int], ...] = ()
     config: dict = field(default_factory=dict)
+    options: dict = field(default_factory=dict)  # CheckOptions fields, e.g. show_unused_suppressions
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Finding:
     entrypoint: EntryRef
     chain: tuple[Frame, ...]
     text: str
+    fingerprint: str = ""  # stable across line shifts; set by check.postprocess
 
     def sort_key(self) -> tuple:
         return (

@@ -57,8 +57,17 @@ def _summary(report: Report, console: Console) -> None:
         console.print(f"[yellow]note:[/] {escape(report.version_note)}")
     n = len(report.findings)
     scanned = f"{report.files_scanned} file{'s' if report.files_scanned != 1 else ''}"
+    hidden = ", ".join(
+        part
+        for part in (
+            f"{report.suppressed} suppressed" if report.suppressed else "",
+            f"{report.baselined} in the baseline" if report.baselined else "",
+        )
+        if part
+    )
+    hidden = f" ({hidden})" if hidden else ""
     if n == 0:
-        console.print(f"[green]All clear.[/] {scanned} checked against Airflow {report.airflow_version}.")
+        console.print(f"[green]All clear.[/] {scanned} checked against Airflow {report.airflow_version}{hidden}.")
         return
     by_code = Counter(f.code for f in report.findings)
     by_process = Counter(f.process for f in report.findings if f.process)
@@ -66,7 +75,7 @@ def _summary(report: Report, console: Console) -> None:
     processes = ", ".join(f"{p} x{c}" for p, c in sorted(by_process.items()))
     console.print(
         f"[bold red]Found {n} finding{'s' if n != 1 else ''}[/] in {scanned} "
-        f"(Airflow {report.airflow_version}): {codes}" + (f"; by process: {processes}" if processes else "")
+        f"(Airflow {report.airflow_version}){hidden}: {codes}" + (f"; by process: {processes}" if processes else "")
     )
 
 
