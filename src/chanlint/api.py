@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import os
 import sys
 from dataclasses import dataclass, field
@@ -26,7 +25,8 @@ from chanlint.discover.files import (
     might_contain_dag,
     module_names,
 )
-from chanlint.index.modules import ModuleInfo, parse_module, read_source
+from chanlint.index.modules import ModuleInfo, decode_source, parse_module
+from chanlint.index.relevance import FileIndex, entry_class_modules, index_file, registration_tokens
 from chanlint.resolve.evaluator import Evaluator
 from chanlint.resolve.program import Program
 
@@ -40,6 +40,7 @@ class CheckOptions:
     show_unused_suppressions: bool = False
     use_baseline: bool = True
     focus: list[Path] | None = None  # report only findings whose site, entry point or chain is here
+    parse_everything: bool = False  # parse every file with libcst up front (the reference for tests)
 
 
 @dataclass
@@ -55,67 +56,115 @@ class Report:
 
 
 def check(paths: list[Path], settings: Settings, options: CheckOptions | None = None) -> Report:
+    options = options or CheckOptions()
     catalog = settings.catalog()
     layout = find_layout(paths, settings.project_root, settings.import_roots)
     files = iter_python_files(paths, settings.exclude)
-    modules: list[ModuleInfo] = []
     problems: list[Finding] = []
-    dag_modules: list[str] = []
+    sources: dict[Path, tuple[SourceFile, bytes]] = {}
+    tokens = registration_tokens(catalog)
+    indexes: dict[str, FileIndex] = {}
     for path in files:
         names = module_names(path, layout.import_roots)
         try:
-            text = read_source(path)
-            source = SourceFile(
-                path=path,
-                module=names[0],
-                aliases=tuple(names[1:]),
-                is_package=path.name == "__init__.py",
-                is_dag_file=in_dag_folder(path, layout) and might_contain_dag(text),
-            )
-            module = parse_module(source, text)
-        except cst.ParserSyntaxError as exc:
-            line, column, reason = _syntax_error_location(text, exc)
-            problems.append(_file_problem(path, line, column, f"syntax error: {reason}"))
-            continue
-        except (UnicodeDecodeError, SyntaxError, ValueError) as exc:
-            problems.append(_file_problem(path, 1, 1, f"cannot decode file: {exc}"))
-            continue
+            data = path.read_bytes()
         except OSError as exc:
             problems.append(_file_problem(path, 1, 1, f"cannot read file: {exc.strerror or exc}"))
             continue
-        modules.append(module)
-        if source.is_dag_file:
-            dag_modules.append(module.name)
-    scanned = {m.path for m in modules} | {Path(p.path) for p in problems}
+        is_package = path.name == "__init__.py"
+        index = index_file(names[0], is_package, data, tokens)
+        if index.syntax_error is not None:
+            line, column, reason = index.syntax_error
+            problems.append(_file_problem(path, line, column, f"syntax error: {reason}"))
+            continue
+        dag_file = in_dag_folder(path, layout) and might_contain_dag(data)
+        sources[path] = (SourceFile(path, names[0], tuple(names[1:]), is_package, dag_file), data)
+        indexes[names[0]] = index
+    eager = _eager_paths(sources, indexes, catalog, settings, options)
+    modules: list[ModuleInfo] = []
+    for path in sorted(eager):
+        module = _parse(*sources[path], problems)
+        if module is not None:
+            modules.append(module)
+    loaded = set(eager) | {Path(p.path) for p in problems}
 
-    def load_unscanned(name: str) -> ModuleInfo | None:
-        """An imported helper outside the scanned paths: parsed (never run) on demand."""
+    def load_on_demand(name: str) -> ModuleInfo | None:
+        """A module an import reaches that was not parsed up front: parsed (never run) now."""
         path = find_module_file(name, layout.import_roots)
-        if path is None or path in scanned:
+        if path is None or path in loaded:
             return None
-        scanned.add(path)
+        loaded.add(path)
+        if path in sources:
+            return _parse(*sources[path], None)
         names = module_names(path, layout.import_roots)
         try:
-            text = read_source(path)
-            source = SourceFile(path, names[0], tuple(names[1:]), path.name == "__init__.py", False)
-            return parse_module(source, text)
-        except (cst.ParserSyntaxError, UnicodeDecodeError, SyntaxError, ValueError, OSError):
+            data = path.read_bytes()
+        except OSError:
             return None
+        return _parse(SourceFile(path, names[0], tuple(names[1:]), path.name == "__init__.py", False), data, None)
 
-    program = Program(catalog, modules, loader=load_unscanned)
+    program = Program(catalog, modules, loader=load_on_demand)
     evaluator = Evaluator(program)
+    dag_modules = [m.name for m in modules if m.source.is_dag_file]
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 20000))
     try:
-        entries = collect_entrypoints(evaluator, dag_modules)
+        entries = collect_entrypoints(evaluator, dag_modules, include_operators=_task_entries_matter(settings))
     finally:
         sys.setrecursionlimit(limit)
     findings = judge(entries, catalog, settings.expanded_policy()) + problems
     report = Report(__version__, catalog.airflow, len(files), [], entries, settings.version_note)
-    report.findings = _postprocess(
-        findings, settings, options or CheckOptions(), [str(m.path) for m in modules], report
-    )
+    report.findings = _postprocess(findings, settings, options, [str(p) for p in sources], report)
     return report
+
+
+def _task_entries_matter(settings: Settings) -> bool:
+    """Operators' execute runs in the task process, whose union admits every modelled message:
+    only a `task` policy can make it report anything."""
+    return "task" in settings.policy
+
+
+def _eager_paths(
+    sources: dict[Path, tuple[SourceFile, bytes]],
+    indexes: dict[str, FileIndex],
+    catalog,
+    settings: Settings,
+    options: CheckOptions,
+) -> set[Path]:
+    """Files to parse with libcst up front: those that may hold an entry point (see index.relevance)."""
+    if options.parse_everything:
+        return set(sources)
+    wanted = [*catalog.marker("trigger_base"), *catalog.marker("notifier_base")]
+    if _task_entries_matter(settings):
+        wanted += catalog.marker("operator_base")
+    names = {name: source.module for source, _ in sources.values() for name in (source.module, *source.aliases)}
+    program = Program(catalog, [])
+    entry_modules = entry_class_modules(indexes, names, catalog, tuple(wanted), program.external_bases)
+    task_words = (b"task",) if _task_entries_matter(settings) else ()
+    return {
+        path
+        for path, (source, data) in sources.items()
+        if source.is_dag_file
+        or source.module in entry_modules
+        or indexes[source.module].has_registration_token
+        or any(w in data for w in task_words)
+    }
+
+
+def _parse(source: SourceFile, data: bytes, problems: list[Finding] | None) -> ModuleInfo | None:
+    """libcst-parse one file; a file ast accepted but libcst refuses is reported when parsed up front."""
+    try:
+        return parse_module(source, decode_source(data))
+    except cst.ParserSyntaxError as exc:
+        reason = f"syntax error: {exc.message}"
+        line, column = exc.editor_line, exc.editor_column
+    except (UnicodeDecodeError, SyntaxError, ValueError) as exc:
+        reason, line, column = f"cannot decode file: {exc}", 1, 1
+    except RecursionError:
+        reason, line, column = "nesting too deep to parse", 1, 1
+    if problems is not None:
+        problems.append(_file_problem(source.path, line, column, reason))
+    return None
 
 
 def _postprocess(
@@ -146,15 +195,6 @@ def _postprocess(
         focus = {str(p.resolve()) for p in options.focus}
         findings = [f for f in findings if post.touches(f, focus)]
     return sorted(findings, key=Finding.sort_key)
-
-
-def _syntax_error_location(text: str, exc: cst.ParserSyntaxError) -> tuple[int, int, str]:
-    """Python's own line, column and message for a syntax error (libcst points a token late)."""
-    try:
-        ast.parse(text)
-    except SyntaxError as err:
-        return err.lineno or 1, err.offset or 1, err.msg
-    return exc.editor_line, exc.editor_column, exc.message
 
 
 def _file_problem(path: Path, line: int, column: int, reason: str) -> Finding:

@@ -20,7 +20,9 @@ class EntryPoint:
     uses: tuple[Use, ...]
 
 
-def collect_entrypoints(evaluator: Evaluator, dag_modules: list[str]) -> list[EntryPoint]:
+def collect_entrypoints(
+    evaluator: Evaluator, dag_modules: list[str], include_operators: bool = True
+) -> list[EntryPoint]:
     """Evaluate parse-time code first (it registers callbacks), then every registered callable."""
     catalog = evaluator.catalog
     other = catalog.entrypoints["other"]
@@ -60,7 +62,8 @@ def collect_entrypoints(evaluator: Evaluator, dag_modules: list[str]) -> list[En
     for fqn, info in sorted(evaluator.program.classes.items()):
         path, line = str(info.module.path), info.module.line_of(info.node)
         instance = one(Inst(fqn))
-        if not evaluator.is_subclass(fqn, (*trigger_base, *notifier_base, *operator_base)):
+        wanted = (*trigger_base, *notifier_base, *(operator_base if include_operators else ()))
+        if not evaluator.is_subclass(fqn, wanted):
             continue
         init = evaluator.find_method(fqn, "__init__")
         if init:  # what __init__ stores on self is what run/notify/execute read
@@ -75,7 +78,7 @@ def collect_entrypoints(evaluator: Evaluator, dag_modules: list[str]) -> list[En
             if method:
                 result = evaluator.run_function(method, [instance, context], {})
                 add(EntryPoint("notifier", fqn, path, line, other["notifier"], _uses(result)))
-        if evaluator.is_subclass(fqn, operator_base):
+        if include_operators and evaluator.is_subclass(fqn, operator_base):
             method = evaluator.find_method(fqn, catalog.signatures["operator_method"])
             if method:
                 result = evaluator.run_function(method, [instance, context], {})

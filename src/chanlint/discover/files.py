@@ -105,10 +105,10 @@ def module_names(path: Path, roots: list[Path]) -> list[str]:
     return names
 
 
-def might_contain_dag(text: str) -> bool:
+def might_contain_dag(data: bytes) -> bool:
     """Airflow's safe-mode heuristic: a DAG file mentions both 'airflow' and 'dag'."""
-    lowered = text.lower()
-    return "airflow" in lowered and "dag" in lowered
+    lowered = data.lower()
+    return b"airflow" in lowered and b"dag" in lowered
 
 
 def in_dag_folder(path: Path, layout: Layout) -> bool:

@@ -121,10 +121,10 @@ def parse_module(source: SourceFile, text: str) -> ModuleInfo:
     return module
 
 
-def read_source(path: Path) -> str:
-    """Decode like Python does for source files (PEP 263 cookie, else UTF-8)."""
+def decode_source(data: bytes) -> str:
+    """Decode like Python does for source files (PEP 263 cookie or BOM, else UTF-8)."""
+    import io
     import tokenize
 
-    with open(path, "rb") as handle:
-        encoding, _ = tokenize.detect_encoding(handle.readline)
-    return path.read_bytes().decode(encoding)
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    return data.decode(encoding)

@@ -1,0 +1,161 @@
+"""Which files need the (slow) libcst analysis up front: decided with a cheap stdlib-ast index.
+
+libcst parsing costs tens of times what `ast.parse` does, and most files in a repository
+register no callback and define no trigger or notifier. A file is parsed with libcst up front
+only if it may be an entry point's home; every other file is parsed later, on demand, when
+evaluation imports it. The test is conservative (anything unsure counts as relevant), so the
+findings are the same as parsing everything: tests/test_relevance.py checks that.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from dataclasses import dataclass, field
+
+from chanlint.catalog import Catalog
+
+_BUILTINS = frozenset(dir(builtins))
+
+
+@dataclass
+class FileIndex:
+    """What a file declares, from one `ast.parse`: its imports and its classes' bases."""
+
+    module: str
+    syntax_error: tuple[int, int, str] | None = None
+    imports: dict[str, str] = field(default_factory=dict)  # local name -> dotted target
+    classes: dict[str, list[str | None]] = field(default_factory=dict)  # qualname -> bases (None: unknown)
+    has_registration_token: bool = False
+
+
+def registration_tokens(catalog: Catalog) -> tuple[bytes, ...]:
+    """Words without which a file cannot hand a callable to Airflow (callback slots, default args...)."""
+    words = {
+        *catalog.entrypoints.get("task_callback", {}),
+        *catalog.entrypoints.get("dag_callback", {}),
+        catalog.signatures["default_args"],
+    }
+    words |= {name.rsplit(".", 1)[-1] for name in catalog.entrypoints.get("deadline_callback", {})}
+    return tuple(sorted(w.encode() for w in words))
+
+
+def index_file(module: str, is_package: bool, data: bytes, tokens: tuple[bytes, ...]) -> FileIndex:
+    index = FileIndex(module=module, has_registration_token=any(t in data for t in tokens))
+    try:
+        tree = ast.parse(data)
+    except SyntaxError as err:
+        index.syntax_error = (err.lineno or 1, err.offset or 1, err.msg)
+        return index
+    except (ValueError, MemoryError, RecursionError) as err:
+        index.syntax_error = (1, 1, str(err))
+        return index
+    package = module if is_package else module.rpartition(".")[0]
+    _collect(tree.body, index, package, prefix="")
+    return index
+
+
+def _collect(body: list[ast.stmt], index: FileIndex, package: str, prefix: str) -> None:
+    for node in body:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                local = alias.asname or alias.name.split(".")[0]
+                index.imports[local] = alias.name if alias.asname else alias.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom):
+            base = _absolute(node, package)
+            for alias in node.names:
+                if alias.name != "*":
+                    index.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+        elif isinstance(node, ast.ClassDef):
+            qualname = f"{prefix}{node.name}"
+            index.classes[qualname] = [_dotted(b) for b in node.bases]
+            _collect(node.body, index, package, f"{qualname}.")
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            _collect(node.body, index, package, f"{prefix}{node.name}.<locals>.")
+        elif isinstance(node, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
+            for part in ("body", "orelse", "finalbody"):
+                _collect(getattr(node, part, []) or [], index, package, prefix)
+            for handler in getattr(node, "handlers", []):
+                _collect(handler.body, index, package, prefix)
+
+
+def _absolute(node: ast.ImportFrom, package: str) -> str:
+    if not node.level:
+        return node.module or ""
+    parts = package.split(".") if package else []
+    if node.level > 1:
+        parts = parts[: len(parts) - (node.level - 1)]
+    return ".".join([*parts, node.module] if node.module else parts)
+
+
+def _dotted(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        head = _dotted(node.value)
+        return f"{head}.{node.attr}" if head else None
+    if isinstance(node, ast.Subscript):  # Generic[T] and friends: the class subscripted
+        return _dotted(node.value)
+    return None
+
+
+def entry_class_modules(
+    indexes: dict[str, FileIndex], names: dict[str, str], catalog: Catalog, bases_of_interest: tuple[str, ...], external
+) -> set[str]:
+    """Modules defining a class that may derive from one of the given bases.
+
+    `names` maps every importable module name to its primary name; `external(cls)` gives the
+    declared bases of classes chanlint cannot read (provider packages).
+    """
+    wanted = set(bases_of_interest)
+    classes: dict[str, list[str | None]] = {}
+    home: dict[str, str] = {}
+    for module, index in indexes.items():
+        top_classes = {q.split(".")[0] for q in index.classes}
+        for qualname, bases in index.classes.items():
+            fqn = f"{module}.{qualname}"
+            resolved: list[str | None] = []
+            for base in bases:
+                if base is None:
+                    resolved.append(None)
+                    continue
+                head, _, rest = base.partition(".")
+                target = index.imports.get(head)
+                if target is not None:
+                    dotted = f"{target}.{rest}" if rest else target
+                elif head in top_classes:
+                    dotted = f"{module}.{base}"
+                elif head in _BUILTINS:
+                    dotted = f"builtins.{base}"
+                else:
+                    dotted = None  # a builtin or a name bound some other way: unsure
+                resolved.append(_primary(catalog.canonical(dotted), names) if dotted else None)
+            classes[fqn] = resolved
+            home[fqn] = module
+    relevant: dict[str, bool] = {}
+
+    def is_relevant(fqn: str, seen: frozenset[str]) -> bool:
+        if fqn in relevant:
+            return relevant[fqn]
+        if fqn in wanted or any(b in wanted for b in external(fqn)):
+            return True
+        if fqn not in classes:
+            return False
+        if fqn in seen:
+            return False
+        answer = any(b is None or is_relevant(b, seen | {fqn}) for b in classes[fqn])
+        relevant[fqn] = answer
+        return answer
+
+    return {home[fqn] for fqn in classes if classes[fqn] and is_relevant(fqn, frozenset())}
+
+
+def _primary(dotted: str, names: dict[str, str]) -> str:
+    """A class's dotted name with its module spelled the way the program names it."""
+    head, _, tail = dotted.rpartition(".")
+    while head:
+        if head in names:
+            return f"{names[head]}.{tail}"
+        head, _, last = head.rpartition(".")
+        tail = f"{last}.{tail}"
+    return dotted
