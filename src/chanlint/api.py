@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
 
 from chanlint import __version__
+from chanlint.catalog import catalog_stamp
 from chanlint.check import postprocess as post
 from chanlint.check.checker import judge
 from chanlint.check.entrypoints import EntryPoint, collect_entrypoints
@@ -25,8 +28,9 @@ from chanlint.discover.files import (
     might_contain_dag,
     module_names,
 )
+from chanlint.index.cache import Cache, RunMemo, content_hash
 from chanlint.index.modules import ModuleInfo, decode_source, parse_module
-from chanlint.index.relevance import FileIndex, entry_class_modules, index_file, registration_tokens
+from chanlint.index.relevance import FileIndex, entry_class_modules, index_many, registration_tokens
 from chanlint.resolve.evaluator import Evaluator
 from chanlint.resolve.program import Program
 
@@ -41,6 +45,9 @@ class CheckOptions:
     use_baseline: bool = True
     focus: list[Path] | None = None  # report only findings whose site, entry point or chain is here
     parse_everything: bool = False  # parse every file with libcst up front (the reference for tests)
+    cache_dir: Path | None = None  # persistent cache; None: no cache (the library default)
+    jobs: int = 1  # processes for the ast index
+    progress: Callable[[str, int, int], None] | None = None  # (stage, done, total) for a progress bar
 
 
 @dataclass
@@ -53,6 +60,7 @@ class Report:
     version_note: str = ""  # why this release was chosen, when the user did not choose it
     suppressed: int = 0
     baselined: int = 0
+    from_cache: bool = False  # findings reused from the last run (entrypoints then not listed)
 
 
 def check(paths: list[Path], settings: Settings, options: CheckOptions | None = None) -> Report:
@@ -60,33 +68,64 @@ def check(paths: list[Path], settings: Settings, options: CheckOptions | None = 
     catalog = settings.catalog()
     layout = find_layout(paths, settings.project_root, settings.import_roots)
     files = iter_python_files(paths, settings.exclude)
+    cache = Cache(options.cache_dir, catalog_stamp()) if options.cache_dir else None
+    if cache is not None:
+        cache.load()
     problems: list[Finding] = []
     sources: dict[Path, tuple[SourceFile, bytes]] = {}
-    tokens = registration_tokens(catalog)
-    indexes: dict[str, FileIndex] = {}
+    hashes: dict[str, str] = {}
     for path in files:
-        names = module_names(path, layout.import_roots)
         try:
             data = path.read_bytes()
         except OSError as exc:
             problems.append(_file_problem(path, 1, 1, f"cannot read file: {exc.strerror or exc}"))
             continue
-        is_package = path.name == "__init__.py"
-        index = index_file(names[0], is_package, data, tokens)
-        if index.syntax_error is not None:
-            line, column, reason = index.syntax_error
-            problems.append(_file_problem(path, line, column, f"syntax error: {reason}"))
-            continue
+        names = module_names(path, layout.import_roots)
         dag_file = in_dag_folder(path, layout) and might_contain_dag(data)
-        sources[path] = (SourceFile(path, names[0], tuple(names[1:]), is_package, dag_file), data)
-        indexes[names[0]] = index
+        sources[path] = (SourceFile(path, names[0], tuple(names[1:]), path.name == "__init__.py", dag_file), data)
+        hashes[str(path)] = content_hash(data)
+    indexes = _index_all(sources, hashes, registration_tokens(catalog), cache, options)
+    for path, (source, _) in list(sources.items()):
+        error = indexes[source.module].syntax_error
+        if error is not None:
+            problems.append(_file_problem(path, error[0], error[1], f"syntax error: {error[2]}"))
+            del sources[path]
     eager = _eager_paths(sources, indexes, catalog, settings, options)
+    run_key = _run_key(settings, options)
+    memo = cache.run(run_key) if cache is not None else None
+    report = Report(__version__, catalog.airflow, len(files), [], [], settings.version_note)
+    if memo is not None and _still_valid(memo, hashes, eager, layout.import_roots):
+        judged = list(memo.findings)
+        report.from_cache = True
+    else:
+        judged, report.entrypoints, read, unresolved = _analyse(
+            sources, eager, layout, catalog, settings, problems, options
+        )
+        if cache is not None:
+            read_hashes = {**hashes, **{p: _hash_file(p) for p in read if p not in hashes}}
+            cache.store_run(
+                RunMemo(
+                    run_key, read_hashes, read, {str(p) for p in eager}, judged, len(report.entrypoints), unresolved
+                )
+            )
+    if cache is not None:
+        cache.forget_missing(set(hashes))
+        cache.save()
+    report.findings = _postprocess(judged + problems, settings, options, [str(p) for p in sources], report)
+    return report
+
+
+def _analyse(sources, eager, layout, catalog, settings, problems, options):
+    """Parse what is relevant, evaluate from every entry point, judge what they send."""
     modules: list[ModuleInfo] = []
-    for path in sorted(eager):
+    for done, path in enumerate(sorted(eager), 1):
         module = _parse(*sources[path], problems)
         if module is not None:
             modules.append(module)
+        if options.progress:
+            options.progress("parsing", done, len(eager))
     loaded = set(eager) | {Path(p.path) for p in problems}
+    read = {str(p) for p in eager}
 
     def load_on_demand(name: str) -> ModuleInfo | None:
         """A module an import reaches that was not parsed up front: parsed (never run) now."""
@@ -94,6 +133,7 @@ def check(paths: list[Path], settings: Settings, options: CheckOptions | None = 
         if path is None or path in loaded:
             return None
         loaded.add(path)
+        read.add(str(path))
         if path in sources:
             return _parse(*sources[path], None)
         names = module_names(path, layout.import_roots)
@@ -112,10 +152,57 @@ def check(paths: list[Path], settings: Settings, options: CheckOptions | None = 
         entries = collect_entrypoints(evaluator, dag_modules, include_operators=_task_entries_matter(settings))
     finally:
         sys.setrecursionlimit(limit)
-    findings = judge(entries, catalog, settings.expanded_policy()) + problems
-    report = Report(__version__, catalog.airflow, len(files), [], entries, settings.version_note)
-    report.findings = _postprocess(findings, settings, options, [str(p) for p in sources], report)
-    return report
+    unresolved = {name for name in program.unresolved if find_module_file(name, layout.import_roots) is None}
+    return judge(entries, catalog, settings.expanded_policy()), entries, read, unresolved
+
+
+def _index_all(sources, hashes, tokens, cache, options) -> dict[str, FileIndex]:
+    """The ast index of every file: from the cache by content hash, else computed (in parallel)."""
+    indexes: dict[str, FileIndex] = {}
+    todo = []
+    for path, (source, data) in sources.items():
+        cached = cache.index_for(str(path), hashes[str(path)]) if cache is not None else None
+        if cached is not None:
+            indexes[source.module] = cached
+        else:
+            todo.append((path, source, data))
+    results = index_many([(s.module, s.is_package, d) for _, s, d in todo], tokens, options.jobs, options.progress)
+    for (path, source, _), index in zip(todo, results, strict=True):
+        indexes[source.module] = index
+        if cache is not None:
+            cache.store_index(str(path), hashes[str(path)], index)
+    return indexes
+
+
+def _run_key(settings: Settings, options: CheckOptions) -> str:
+    """What the judged findings depend on besides the files: settings that steer the analysis."""
+    table = settings.as_table()
+    steering = {k: table[k] for k in ("project-root", "airflow-version", "policy", "import-roots", "exclude")}
+    steering["parse_everything"] = options.parse_everything
+    return content_hash(json.dumps(steering, sort_keys=True).encode())
+
+
+def _still_valid(memo: RunMemo, hashes: dict[str, str], eager: set[Path], roots: list[Path]) -> bool:
+    """The last run's findings hold if nothing it read changed, nothing new became relevant, and
+    no import that found nothing then would find a file now."""
+    if {str(p) for p in eager} != memo.relevant:
+        return False
+    if any(find_module_file(name, roots) is not None for name in memo.unresolved):
+        return False
+    for path, digest in memo.hashes.items():
+        current = hashes.get(path) or _hash_file(path)
+        if current != digest and path in memo.read:
+            return False
+        if current is None and path in memo.read:
+            return False
+    return True
+
+
+def _hash_file(path: str) -> str | None:
+    try:
+        return content_hash(Path(path).read_bytes())
+    except OSError:
+        return None
 
 
 def _task_entries_matter(settings: Settings) -> bool:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from rich.console import Console
@@ -13,7 +16,7 @@ from chanlint import __version__
 from chanlint.api import CheckOptions
 from chanlint.api import check as run_check
 from chanlint.catalog import CatalogError
-from chanlint.check.postprocess import baseline_document
+from chanlint.check.postprocess import BaselineError, baseline_document
 from chanlint.check.rules import ALL_RULES, RULES_BY_CODE
 from chanlint.config import ConfigError, check_codes, find_config, load_settings
 from chanlint.report import render
@@ -63,6 +66,21 @@ FORMATS = ["text", "concise", "json", "sarif", "github", "gitlab"]
     help="Report suppression comments that suppress nothing, and blanket ones in use.",
 )
 @click.option("--show-settings", is_flag=True, help="Print the resolved configuration and exit.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Cache folder (default: .chanlint_cache in the project root).",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes for indexing files (default: the number of cores).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary on standard error.")
+@click.option("--verbose", is_flag=True, help="Show the traceback of an internal error.")
 @click.option(
     "--config",
     "config_path",
@@ -80,6 +98,11 @@ def check(
     write_baseline: Path | None,
     show_unused_suppressions: bool,
     show_settings: bool,
+    no_cache: bool,
+    cache_dir: Path | None,
+    jobs: int | None,
+    quiet: bool,
+    verbose: bool,
     config_path: Path | None,
 ) -> None:
     """Report SDK calls whose supervisor message the running process may not send.
@@ -109,26 +132,72 @@ def check(
         focus = None
         if all(p.is_file() for p in targets):
             focus, targets = targets, [settings.project_root]
+        if cache_dir is not None:
+            settings.cache_dir = cache_dir
         options = CheckOptions(
             select=select_codes,
             ignore=ignore_codes,
             focus=focus,
             show_unused_suppressions=show_unused_suppressions,
             use_baseline=write_baseline is None,
+            cache_dir=None if no_cache else settings.resolved_cache_dir(),
+            jobs=jobs or os.cpu_count() or 1,
         )
-        report = run_check(targets, settings, options)
+        with _progress(err, enabled=not quiet) as progress:
+            options.progress = progress
+            report = run_check(targets, settings, options)
         if write_baseline is not None:
             write_baseline.write_text(baseline_document(report.findings, settings.project_root), encoding="utf-8")
             err.print(f"wrote {len(report.findings)} finding(s) to the baseline {write_baseline}")
             return
-    except (ConfigError, CatalogError) as exc:
+        _emit(report, output_format, output_file)
+    except (ConfigError, CatalogError, BaselineError) as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False)
         sys.exit(EXIT_ERROR)
-    except (OSError, ValueError) as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
+    except OSError as exc:
+        err.print(f"[red]error:[/] {exc.filename or ''}: {exc.strerror or exc}", highlight=False)
         sys.exit(EXIT_ERROR)
-    _emit(report, output_format, output_file)
+    except Exception as exc:  # a bug in chanlint, never a problem with the user's input
+        _internal_error(err, exc, verbose)
     sys.exit(EXIT_FINDINGS if report.findings else EXIT_CLEAN)
+
+
+def _internal_error(err: Console, exc: BaseException, verbose: bool) -> NoReturn:
+    if verbose:
+        err.print_exception()
+    err.print(
+        f"[red]chanlint: internal error:[/] {type(exc).__name__}: {exc}\n"
+        "This is a bug in chanlint, not in your code. Please report it with the command you ran"
+        + ("." if verbose else " and the traceback from `--verbose`."),
+        highlight=False,
+    )
+    sys.exit(EXIT_ERROR)
+
+
+@contextmanager
+def _progress(err: Console, enabled: bool):
+    """A rich progress bar on an interactive terminal; nothing otherwise."""
+    if not enabled or not err.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, object] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
 
 
 def _codes(values: tuple[str, ...], option: str) -> list[str]:

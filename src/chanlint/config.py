@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,7 @@ class Settings:
     ignore: list[str] = field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)  # glob -> code prefixes
     baseline: Path | None = None
+    cache_dir: Path | None = None  # default: <project root>/.chanlint_cache
 
     def as_table(self) -> dict:
         """The resolved settings, as `--show-settings` prints them."""
@@ -56,7 +58,15 @@ class Settings:
             "ignore": self.ignore,
             "per-file-ignores": self.per_file_ignores,
             "baseline": str(self.baseline) if self.baseline else None,
+            "cache-dir": str(self.resolved_cache_dir()),
         }
+
+    def resolved_cache_dir(self) -> Path:
+        """--cache-dir or `cache-dir`, else $CHANLINT_CACHE_DIR, else .chanlint_cache in the project root."""
+        if self.cache_dir is not None:
+            return self.cache_dir
+        env = os.environ.get("CHANLINT_CACHE_DIR")
+        return Path(env) if env else self.project_root / ".chanlint_cache"
 
     def catalog(self) -> Catalog:
         return load_catalog(self.resolve_version())
@@ -179,6 +189,10 @@ def settings_from_table(table: dict, config_file: Path | None, root: Path | None
     for pattern, codes in ignores.items():
         check_codes(codes, f"{where}: `per-file-ignores.{pattern}`")
     settings.per_file_ignores = {k: [c.upper() for c in v] for k, v in ignores.items()}
+    if "cache-dir" in table:
+        if not isinstance(table["cache-dir"], str):
+            raise ConfigError(f"{where}: `cache-dir` must be a folder path")
+        settings.cache_dir = root / table["cache-dir"]
     if "baseline" in table:
         if not isinstance(table["baseline"], str):
             raise ConfigError(f"{where}: `baseline` must be a file path")

@@ -29,6 +29,18 @@ def available_versions() -> list[str]:
     return sorted((n[len("airflow-") : -len(".toml")] for n in names), key=_version_key)
 
 
+def catalog_stamp() -> str:
+    """Changes whenever any bundled catalog data changes (part of every cache key)."""
+    import hashlib
+
+    digest = hashlib.blake2b(digest_size=12)
+    data = resources.files("chanlint.catalog") / "data"
+    for name in sorted(p.name for p in data.iterdir() if p.name.endswith(".toml")):
+        digest.update(name.encode())
+        digest.update((data / name).read_bytes())
+    return digest.hexdigest()
+
+
 def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 

@@ -125,11 +125,20 @@ def with_fingerprints(findings: list[Finding], root: Path) -> list[Finding]:
     return result
 
 
+class BaselineError(Exception):
+    """The baseline file is missing or is not one chanlint wrote."""
+
+
 def load_baseline(path: Path) -> set[str]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict) or data.get("format") != BASELINE_FORMAT:
-        raise ValueError(f"{path}: not a chanlint baseline (format {BASELINE_FORMAT})")
-    return {entry["fingerprint"] for entry in data.get("findings", [])}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("format") != BASELINE_FORMAT:
+            raise BaselineError(f"{path}: not a chanlint baseline (format {BASELINE_FORMAT})")
+        return {str(entry["fingerprint"]) for entry in data.get("findings", [])}
+    except OSError as exc:
+        raise BaselineError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from exc
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BaselineError(f"{path}: not a chanlint baseline ({exc})") from exc
 
 
 def baseline_document(findings: list[Finding], root: Path) -> str:

@@ -159,3 +159,34 @@ def _primary(dotted: str, names: dict[str, str]) -> str:
         head, _, last = head.rpartition(".")
         tail = f"{last}.{tail}"
     return dotted
+
+
+PARALLEL_THRESHOLD = 200  # below this, starting processes costs more than it saves
+
+
+def _index_one(item: tuple[str, bool, bytes, tuple[bytes, ...]]) -> FileIndex:
+    module, is_package, data, tokens = item
+    return index_file(module, is_package, data, tokens)
+
+
+def index_many(
+    items: list[tuple[str, bool, bytes]], tokens: tuple[bytes, ...], jobs: int, progress=None
+) -> list[FileIndex]:
+    """Index files in order; across `jobs` processes when there are many (same result either way)."""
+    work = [(module, is_package, data, tokens) for module, is_package, data in items]
+    if jobs <= 1 or len(work) < PARALLEL_THRESHOLD:
+        results = []
+        for done, item in enumerate(work, 1):
+            results.append(_index_one(item))
+            if progress and done % 50 == 0:
+                progress("indexing", done, len(work))
+        return results
+    from concurrent.futures import ProcessPoolExecutor
+
+    results = []
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for done, index in enumerate(pool.map(_index_one, work, chunksize=32), 1):
+            results.append(index)
+            if progress and done % 50 == 0:
+                progress("indexing", done, len(work))
+    return results

@@ -21,6 +21,11 @@ class Program:
     loader: Callable[[str], ModuleInfo | None] | None = None
     _missing: set[str] = field(default_factory=set)
 
+    @property
+    def unresolved(self) -> set[str]:
+        """Module names asked for that no file provided (a new file could change the answer)."""
+        return set(self._missing)
+
     def __post_init__(self) -> None:
         for module in self.modules:
             self._add(module)
