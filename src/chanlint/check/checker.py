@@ -6,6 +6,7 @@ from chanlint.catalog import Catalog
 from chanlint.check.entrypoints import EntryPoint
 from chanlint.check.findings import EntryRef, Finding
 from chanlint.check.rules import chl001_outside_union, chl002_outside_policy
+from chanlint.resolve.evaluator import resolve_frame
 
 
 def judge(entries: list[EntryPoint], catalog: Catalog, policy: dict[str, frozenset[str]]) -> list[Finding]:
@@ -46,7 +47,7 @@ def judge(entries: list[EntryPoint], catalog: Catalog, policy: dict[str, frozens
                         group=group,
                         call=use.api.name,
                         entrypoint=ref,
-                        chain=use.chain,
+                        chain=tuple(resolve_frame(f) for f in use.chain),
                         text=text,
                     )
                     key = finding.sort_key()

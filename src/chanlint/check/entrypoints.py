@@ -59,12 +59,12 @@ def collect_entrypoints(
     operator_base = catalog.marker("operator_base")
     trigger_base = catalog.marker("trigger_base")
     context = one(Inst(catalog.context_type))
+    wanted = (*trigger_base, *notifier_base, *(operator_base if include_operators else ()))
     for fqn, info in sorted(evaluator.program.classes.items()):
-        path, line = str(info.module.path), info.module.line_of(info.node)
-        instance = one(Inst(fqn))
-        wanted = (*trigger_base, *notifier_base, *(operator_base if include_operators else ()))
         if not evaluator.is_subclass(fqn, wanted):
             continue
+        path, line = str(info.module.path), info.module.line_of(info.node)
+        instance = one(Inst(fqn))
         init = evaluator.find_method(fqn, "__init__")
         if init:  # what __init__ stores on self is what run/notify/execute read
             evaluator.run_function(init, [instance], {})
@@ -142,7 +142,7 @@ def _call_entry(
     if isinstance(target, Bound):
         return target.func, evaluator.run_function(target.func, [one(target.self_value), *args], kwargs), None
     if isinstance(target, LambdaV):
-        return target.func, evaluator.run_function(target.func, args, kwargs), None
+        return evaluator.lambda_name(target.func), evaluator.run_function(target.func, args, kwargs), None
     if isinstance(target, PartialV):
         merged = dict(target.keywords)
         merged.update(kwargs)

@@ -33,11 +33,11 @@ class ClassInfo:
 class ModuleInfo:
     source: SourceFile
     tree: cst.Module
-    positions: dict[cst.CSTNode, CodeRange]
     functions: dict[str, FunctionInfo] = field(default_factory=dict)
     classes: dict[str, ClassInfo] = field(default_factory=dict)
     # node -> fqn of the definition it introduces, so evaluation can bind names.
     def_names: dict[cst.CSTNode, str] = field(default_factory=dict)
+    _positions: dict[cst.CSTNode, CodeRange] | None = None
 
     @property
     def name(self) -> str:
@@ -46,6 +46,15 @@ class ModuleInfo:
     @property
     def path(self) -> Path:
         return self.source.path
+
+    @property
+    def positions(self) -> dict[cst.CSTNode, CodeRange]:
+        """Node positions, computed on first need: most modules an import reaches never need them,
+        and computing them costs more than parsing."""
+        if self._positions is None:
+            wrapper = MetadataWrapper(self.tree, unsafe_skip_copy=True)
+            self._positions = dict(wrapper.resolve(PositionProvider))
+        return self._positions
 
     def line_of(self, node: cst.CSTNode) -> int:
         pos = self.positions.get(node)
@@ -60,64 +69,71 @@ class ParseFailure:
     reason: str
 
 
-class _DefinitionCollector(cst.CSTVisitor):
-    """Records every def/class with a qualname like Python's own (`outer.<locals>.inner`)."""
+def _collect_definitions(module: ModuleInfo) -> None:
+    """Every def/class with a qualname like Python's own (`outer.<locals>.inner`).
 
-    def __init__(self, module: ModuleInfo) -> None:
-        self.module = module
-        self.stack: list[tuple[str, str]] = []  # (kind, name)
-        self.class_stack: list[ClassInfo] = []
+    Definitions only occur as statements, so only statement bodies are walked: a fraction of
+    the cost of visiting every expression node.
+    """
 
-    def _qualname(self, name: str) -> str:
-        parts: list[str] = []
-        for kind, n in self.stack:
-            parts.append(n)
-            if kind == "def":
-                parts.append("<locals>")
-        parts.append(name)
-        return ".".join(parts)
+    def walk(body, prefix: str, owner: ClassInfo | None) -> None:
+        for stmt in body:
+            if isinstance(stmt, cst.ClassDef):
+                qual = f"{prefix}{stmt.name.value}"
+                info = ClassInfo(fqn=f"{module.name}.{qual}", qualname=qual, node=stmt, module=module)
+                module.classes[info.fqn] = info
+                module.def_names[stmt] = info.fqn
+                walk(_statements(stmt.body), f"{qual}.", info)
+            elif isinstance(stmt, cst.FunctionDef):
+                qual = f"{prefix}{stmt.name.value}"
+                info_f = FunctionInfo(
+                    fqn=f"{module.name}.{qual}",
+                    qualname=qual,
+                    node=stmt,
+                    module=module,
+                    owner_class=owner.fqn if owner else None,
+                )
+                module.functions[info_f.fqn] = info_f
+                module.def_names[stmt] = info_f.fqn
+                if owner is not None:
+                    owner.methods[stmt.name.value] = info_f.fqn
+                walk(_statements(stmt.body), f"{qual}.<locals>.", None)
+            else:
+                for inner in _compound_bodies(stmt):
+                    walk(inner, prefix, owner)
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        qual = self._qualname(node.name.value)
-        info = ClassInfo(fqn=f"{self.module.name}.{qual}", qualname=qual, node=node, module=self.module)
-        self.module.classes[info.fqn] = info
-        self.module.def_names[node] = info.fqn
-        self.stack.append(("class", node.name.value))
-        self.class_stack.append(info)
-        return True
+    walk(module.tree.body, "", None)
 
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self.stack.pop()
-        self.class_stack.pop()
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        qual = self._qualname(node.name.value)
-        owner = self.class_stack[-1] if self.stack and self.stack[-1][0] == "class" else None
-        info = FunctionInfo(
-            fqn=f"{self.module.name}.{qual}",
-            qualname=qual,
-            node=node,
-            module=self.module,
-            owner_class=owner.fqn if owner else None,
-        )
-        self.module.functions[info.fqn] = info
-        self.module.def_names[node] = info.fqn
-        if owner is not None:
-            owner.methods[node.name.value] = info.fqn
-        self.stack.append(("def", node.name.value))
-        return True
+def _statements(suite: cst.BaseSuite) -> list:
+    return list(suite.body) if isinstance(suite, cst.IndentedBlock) else []
 
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self.stack.pop()
+
+def _compound_bodies(stmt: cst.CSTNode) -> list[list]:
+    """The statement lists nested in an if/for/while/with/try/match statement."""
+    bodies: list[list] = []
+    if isinstance(stmt, (cst.If, cst.For, cst.While, cst.With, cst.Try, cst.TryStar)):
+        bodies.append(_statements(stmt.body))
+        orelse = getattr(stmt, "orelse", None)
+        while isinstance(orelse, cst.If):
+            bodies.append(_statements(orelse.body))
+            orelse = orelse.orelse
+        if isinstance(orelse, cst.Else):
+            bodies.append(_statements(orelse.body))
+        for handler in getattr(stmt, "handlers", ()):
+            bodies.append(_statements(handler.body))
+        final = getattr(stmt, "finalbody", None)
+        if final is not None:
+            bodies.append(_statements(final.body))
+    elif isinstance(stmt, cst.Match):
+        bodies.extend(_statements(case.body) for case in stmt.cases)
+    return bodies
 
 
 def parse_module(source: SourceFile, text: str) -> ModuleInfo:
     """Parse one file (raises libcst.ParserSyntaxError on bad syntax)."""
-    tree = cst.parse_module(text)
-    wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
-    positions = dict(wrapper.resolve(PositionProvider))
-    module = ModuleInfo(source=source, tree=tree, positions=positions)
-    tree.visit(_DefinitionCollector(module))
+    module = ModuleInfo(source=source, tree=cst.parse_module(text))
+    _collect_definitions(module)
     return module
 
 

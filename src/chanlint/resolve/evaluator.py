@@ -43,6 +43,22 @@ class Frame:
     function: str
 
 
+@dataclass(frozen=True, eq=False)
+class PendingFrame:
+    """A chain step whose line is looked up only if a finding shows it (positions are costly)."""
+
+    module: ModuleInfo
+    node: cst.CSTNode
+    function: str
+
+    def resolve(self) -> Frame:
+        return Frame(str(self.module.path), self.module.line_of(self.node), self.function)
+
+
+def resolve_frame(frame: Frame | PendingFrame) -> Frame:
+    return frame.resolve() if isinstance(frame, PendingFrame) else frame
+
+
 @dataclass(frozen=True)
 class Site:
     path: str
@@ -59,9 +75,9 @@ class Use:
     api: ApiCall
     target: str  # the API table target that matched
     site: Site
-    chain: tuple[Frame, ...]
+    chain: tuple[Frame | PendingFrame, ...]
 
-    def called_from(self, frame: Frame) -> Use:
+    def called_from(self, frame: Frame | PendingFrame) -> Use:
         return replace(self, chain=(frame, *self.chain))
 
 
@@ -96,6 +112,9 @@ class Scope:
 
     def frame(self, line: int) -> Frame:
         return Frame(str(self.module.path), line, self.function)
+
+    def pending_frame(self, node: cst.CSTNode) -> PendingFrame:
+        return PendingFrame(self.module, node, self.function)
 
 
 @dataclass
@@ -326,8 +345,9 @@ class Evaluator:
             if module is None or module is scope.module:
                 continue
             module_scope = self.module_scope(module)
-            frame = scope.frame(scope.module.line_of(node))
-            scope.uses.extend(u.called_from(frame) for u in module_scope.uses)
+            if module_scope.uses:
+                frame = scope.pending_frame(node)
+                scope.uses.extend(u.called_from(frame) for u in module_scope.uses)
 
     def _absolute_from(self, node: cst.ImportFrom, module: ModuleInfo) -> str | None:
         level = len(node.relative)
@@ -454,7 +474,7 @@ class Evaluator:
         if isinstance(node, cst.Subscript):
             return self.subscript(node, scope)
         if isinstance(node, cst.SimpleString):
-            value = node.evaluated_value
+            value = _string_value(node)
             return one(Str(value)) if isinstance(value, str) else EMPTY
         if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
             items = tuple(self.ev(el.value, scope) for el in node.elements if isinstance(el, cst.Element))
@@ -511,11 +531,17 @@ class Evaluator:
         return one(DictV(tuple(items)))
 
     def ev_lambda(self, node: cst.Lambda, scope: Scope) -> Values:
-        line = scope.module.line_of(node)
-        owner = "" if scope.is_module else f".{scope.function}"
-        fqn = f"{scope.module.name}{owner}.<lambda>:{line}"
+        # Keyed by node identity (stable for the run); the line-based name is made only when a
+        # lambda is shown to the user, so plain `sorted(key=lambda ...)` costs no position pass.
+        fqn = f"{scope.module.name}.<lambda>@{id(node)}"
         self.lambdas[fqn] = (node, scope)
         return one(LambdaV(fqn))
+
+    def lambda_name(self, fqn: str) -> str:
+        """`module.function.<lambda>:line`, the name users see."""
+        node, scope = self.lambdas[fqn]
+        owner = "" if scope.is_module else f".{scope.function}"
+        return f"{scope.module.name}{owner}.<lambda>:{scope.module.line_of(node)}"
 
     def ev_comprehension(self, node: cst.BaseExpression, scope: Scope) -> Values:
         inner = Scope(module=scope.module, function=scope.function, locals={}, enclosing=scope)
@@ -802,8 +828,8 @@ class Evaluator:
         result = self.run_function(fqn, args, kwargs)
         if result is None:
             return EMPTY
-        if scope is not None and node is not None:
-            frame = scope.frame(scope.module.line_of(node))
+        if scope is not None and node is not None and result.uses:
+            frame = scope.pending_frame(node)
             scope.uses.extend(u.called_from(frame) for u in result.uses)
         return result.returns
 
@@ -929,6 +955,18 @@ def _dedupe(uses: Iterable[Use]) -> list[Use]:
         if key not in seen or len(use.chain) < len(seen[key].chain):
             seen[key] = use
     return list(seen.values())
+
+
+def _string_value(node: cst.SimpleString) -> str | bytes | None:
+    """A string literal's value; plain literals without escapes skip libcst's literal_eval."""
+    raw = node.value
+    if raw[:1] in ("'", '"') and "\\" not in raw:
+        quote = 3 if raw[:3] in ("\"\"\"", "\'\'\'") else 1
+        return raw[quote:-quote]
+    try:
+        return node.evaluated_value
+    except (ValueError, SyntaxError):
+        return None
 
 
 def _dotted(node: cst.BaseExpression | None) -> str | None:

@@ -1,0 +1,209 @@
+"""chanlint's speed, measured side by side with its floors and with ruff, on real Airflow code.
+
+Builds a corpus from the package registry (the 40 most-downloaded provider wheels at pinned
+versions, plus apache-airflow-core and the task SDK), extracted and never imported, laid out
+as a deployment: example DAGs in dags/, library code in plugins/. Then measures, as medians of
+several runs: the file-read floor, `ast.parse` of every file in one process, chanlint cold (no
+cache), warm, and after changing one file, peak memory, and ruff --select AIR cold and warm
+when ruff is installed; and the same at 2x and 4x the corpus to show scaling.
+
+    python bench/run_bench.py [--runs 3] [--scales 1,2,4]
+
+Prints a table and writes bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CACHE = HERE / ".corpus-cache"
+WHEELS = CACHE / "wheels"
+PROVIDERS = """
+common-sql==2.4.0 fab==3.10.2 http==6.3.0 databricks==7.23.0 common-compat==1.23.0 snowflake==6.20.0
+cncf-kubernetes==10.25.0 ssh==7.0.1 imap==3.13.1 sqlite==4.3.4 mysql==6.7.1 google==22.8.0 ftp==3.16.1
+smtp==3.2.0 slack==9.11.1 common-io==1.11.0 amazon==9.39.0 microsoft-fabric==0.1.1 standard==1.21.0
+docker==4.6.1 sftp==7.0.0 microsoft-mssql==4.7.2 apache-impala==1.9.4 airbyte==6.2.0 postgres==7.1.1
+celery==3.26.0 openlineage==2.20.3 odbc==4.13.1 datadog==3.11.1 oracle==4.7.1 jdbc==5.6.1
+apache-kafka==2.1.0 microsoft-azure==15.2.1 dbt-cloud==4.11.1 mongo==5.5.1 pagerduty==5.3.1 trino==6.7.1
+redis==4.7.1 apache-spark==6.3.4 tableau==5.7.1
+""".split()
+CORE = ["apache-airflow-core==3.3.2", "apache-airflow-task-sdk==1.3.2"]
+
+
+def fetch() -> list[Path]:
+    WHEELS.mkdir(parents=True, exist_ok=True)
+    wanted = [f"apache-airflow-providers-{p}" for p in PROVIDERS] + CORE
+    for requirement in wanted:
+        name, version = requirement.split("==")
+        stem = f"{name.replace('-', '_')}-{version}-"
+        if not any(w.name.startswith(stem) for w in WHEELS.glob("*.whl")):
+            subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+                            "--dest", str(WHEELS), requirement], check=True)
+    return sorted(WHEELS.glob("*.whl"))
+
+
+def build_corpus(wheels: list[Path], root: Path, copies: int) -> int:
+    """Example DAGs go to dags/, everything else to plugins/; copy k > 0 goes under a prefix."""
+    if root.exists():
+        shutil.rmtree(root)
+    count = 0
+    for copy in range(copies):
+        for wheel in wheels:
+            with zipfile.ZipFile(wheel) as archive:
+                for member in archive.namelist():
+                    if not (member.startswith("airflow/") and member.endswith(".py")):
+                        continue
+                    is_dag = "/example_dags/" in member
+                    base = root / ("dags" if is_dag else "plugins")
+                    rel = member.split("/example_dags/", 1)[1] if is_dag else member
+                    if is_dag:
+                        rel = f"{wheel.name.split('-')[0]}/{rel}"
+                    if copy:
+                        rel = f"copy{copy}/{rel}"
+                    target = base / rel
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(archive.read(member))
+                    count += 1
+    return count
+
+
+def files_of(root: Path) -> list[Path]:
+    return sorted(root.rglob("*.py"))
+
+
+def timed(func, runs: int) -> float:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        func()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def run_cli(args: list[str], cwd: Path) -> tuple[float, int]:
+    """Wall time and peak RSS (KiB) of one command, measured by GNU time."""
+    time_bin = shutil.which("time") or "/usr/bin/time"
+    out = subprocess.run([time_bin, "-f", "%e %M", *args], cwd=cwd, capture_output=True, text=True)
+    seconds, rss = out.stderr.strip().splitlines()[-1].split()
+    return float(seconds), int(rss)
+
+
+def measure(root: Path, runs: int) -> dict[str, tuple[float, int | None]]:
+    files = files_of(root)
+    results: dict[str, tuple[float, int | None]] = {}
+    results["file-read floor"] = (timed(lambda: [f.read_bytes() for f in files], runs), None)
+
+    def parse_all() -> None:
+        for f in files:
+            try:
+                ast.parse(f.read_bytes())
+            except (SyntaxError, ValueError):
+                pass
+
+    results["ast.parse, 1 process"] = (timed(parse_all, runs), None)
+    chanlint = [sys.executable, "-m", "chanlint", "check", "--quiet", "--format", "concise"]
+    cache = root.parent / f"{root.name}-cache"
+
+    def med(args: list[str], before=None) -> tuple[float, int]:
+        samples = []
+        for _ in range(runs):
+            if before:
+                before()
+            samples.append(run_cli(args, root))
+        return statistics.median(s[0] for s in samples), max(s[1] for s in samples)
+
+    results["chanlint cold (no cache)"] = med([*chanlint, "--no-cache", "."])
+    shutil.rmtree(cache, ignore_errors=True)
+    run_cli([*chanlint, "--cache-dir", str(cache), "."], root)
+    results["chanlint warm"] = med([*chanlint, "--cache-dir", str(cache), "."])
+    # A real DAG file (one the analysis reads), and a hook module that DAG imports reach.
+    dag = next(p for p in files if "/dags/" in p.as_posix() and b"with DAG(" in p.read_bytes())
+    original = dag.read_text()
+    state = {"n": 0}
+
+    def touch() -> None:
+        state["n"] += 1
+        dag.write_text(original + f"\n# edit {state['n']}\n")
+
+    results["chanlint, one DAG file changed"] = med([*chanlint, "--cache-dir", str(cache), "."], touch)
+    dag.write_text(original)
+    helper = next(p for p in files if p.as_posix().endswith("/plugins/airflow/providers/http/hooks/http.py"))
+    original_helper = helper.read_text()
+
+    def touch_helper() -> None:
+        state["n"] += 1
+        helper.write_text(original_helper + f"\n# edit {state['n']}\n")
+
+    results["chanlint, one library file changed"] = med([*chanlint, "--cache-dir", str(cache), "."], touch_helper)
+    helper.write_text(original_helper)
+    ruff = shutil.which("ruff")
+    if ruff:
+        ruff_cache = root.parent / f"{root.name}-ruff-cache"
+        base = [ruff, "check", "--quiet", "--exit-zero", "--select", "AIR", "--preview"]
+        results["ruff --select AIR cold"] = med([*base, "--no-cache", "."])
+        run_cli([*base, "--cache-dir", str(ruff_cache), "."], root)
+        results["ruff --select AIR warm"] = med([*base, "--cache-dir", str(ruff_cache), "."])
+    return results
+
+
+def table(scales: dict[int, tuple[int, int, dict]]) -> str:
+    lines = ["| corpus | files | lines | measurement | median s | vs ast.parse | peak RSS MiB |",
+             "|---|---:|---:|---|---:|---:|---:|"]
+    for scale, (nfiles, nlines, results) in scales.items():
+        parse = results["ast.parse, 1 process"][0]
+        for name, (seconds, rss) in results.items():
+            ratio = f"{seconds / parse:.2f}x" if parse else ""
+            mem = f"{rss / 1024:.0f}" if rss else ""
+            lines.append(f"| {scale}x | {nfiles} | {nlines} | {name} | {seconds:.2f} | {ratio} | {mem} |")
+    first = scales[min(scales)][2]
+    if "ruff --select AIR warm" in first:
+        lines.append("")
+        lines.append(f"Warm chanlint / warm ruff (1x): "
+                     f"{first['chanlint warm'][0] / first['ruff --select AIR warm'][0]:.2f}x")
+    if len(scales) > 1:
+        base_time = first["chanlint cold (no cache)"][0]
+        for scale, (_, _, results) in scales.items():
+            lines.append(f"Cold time at {scale}x: {results['chanlint cold (no cache)'][0] / base_time:.2f}x the 1x time")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--scales", default="1,2,4")
+    args = parser.parse_args()
+    wheels = fetch()
+    scales: dict[int, tuple[int, int, dict]] = {}
+    for scale in (int(s) for s in args.scales.split(",")):
+        root = CACHE / f"corpus-{scale}x"
+        build_corpus(wheels, root, scale)
+        files = files_of(root)
+        nlines = sum(f.read_bytes().count(b"\n") for f in files)
+        print(f"measuring {scale}x: {len(files)} files, {nlines} lines", file=sys.stderr)
+        scales[scale] = (len(files), nlines, measure(root, args.runs))
+    machine = f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    body = table(scales)
+    print(body)
+    (HERE / "RESULTS.md").write_text(
+        "# Benchmark results\n\n"
+        f"`python bench/run_bench.py --runs {args.runs} --scales {args.scales}` on {machine}.\n"
+        f"Corpus: {len(PROVIDERS)} provider wheels + apache-airflow-core 3.3.2 + task SDK 1.3.2, example DAGs\n"
+        "in dags/, library code in plugins/; at Nx, N copies of both.\n\n" + body + "\n",
+        encoding="utf-8",
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
