@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import os
 import platform
 import shutil
@@ -29,15 +30,49 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".corpus-cache"
 WHEELS = CACHE / "wheels"
-PROVIDERS = """
-common-sql==2.4.0 fab==3.10.2 http==6.3.0 databricks==7.23.0 common-compat==1.23.0 snowflake==6.20.0
-cncf-kubernetes==10.25.0 ssh==7.0.1 imap==3.13.1 sqlite==4.3.4 mysql==6.7.1 google==22.8.0 ftp==3.16.1
-smtp==3.2.0 slack==9.11.1 common-io==1.11.0 amazon==9.39.0 microsoft-fabric==0.1.1 standard==1.21.0
-docker==4.6.1 sftp==7.0.0 microsoft-mssql==4.7.2 apache-impala==1.9.4 airbyte==6.2.0 postgres==7.1.1
-celery==3.26.0 openlineage==2.20.3 odbc==4.13.1 datadog==3.11.1 oracle==4.7.1 jdbc==5.6.1
-apache-kafka==2.1.0 microsoft-azure==15.2.1 dbt-cloud==4.11.1 mongo==5.5.1 pagerduty==5.3.1 trino==6.7.1
-redis==4.7.1 apache-spark==6.3.4 tableau==5.7.1
-""".split()
+# The 40 most-downloaded apache-airflow-providers-* packages, at pinned versions.
+PROVIDERS = [
+    "common-sql==2.4.0",
+    "fab==3.10.2",
+    "http==6.3.0",
+    "databricks==7.23.0",
+    "common-compat==1.23.0",
+    "snowflake==6.20.0",
+    "cncf-kubernetes==10.25.0",
+    "ssh==7.0.1",
+    "imap==3.13.1",
+    "sqlite==4.3.4",
+    "mysql==6.7.1",
+    "google==22.8.0",
+    "ftp==3.16.1",
+    "smtp==3.2.0",
+    "slack==9.11.1",
+    "common-io==1.11.0",
+    "amazon==9.39.0",
+    "microsoft-fabric==0.1.1",
+    "standard==1.21.0",
+    "docker==4.6.1",
+    "sftp==7.0.0",
+    "microsoft-mssql==4.7.2",
+    "apache-impala==1.9.4",
+    "airbyte==6.2.0",
+    "postgres==7.1.1",
+    "celery==3.26.0",
+    "openlineage==2.20.3",
+    "odbc==4.13.1",
+    "datadog==3.11.1",
+    "oracle==4.7.1",
+    "jdbc==5.6.1",
+    "apache-kafka==2.1.0",
+    "microsoft-azure==15.2.1",
+    "dbt-cloud==4.11.1",
+    "mongo==5.5.1",
+    "pagerduty==5.3.1",
+    "trino==6.7.1",
+    "redis==4.7.1",
+    "apache-spark==6.3.4",
+    "tableau==5.7.1",
+]
 CORE = ["apache-airflow-core==3.3.2", "apache-airflow-task-sdk==1.3.2"]
 
 
@@ -48,8 +83,21 @@ def fetch() -> list[Path]:
         name, version = requirement.split("==")
         stem = f"{name.replace('-', '_')}-{version}-"
         if not any(w.name.startswith(stem) for w in WHEELS.glob("*.whl")):
-            subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-                            "--dest", str(WHEELS), requirement], check=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "--quiet",
+                    "--no-deps",
+                    "--only-binary=:all:",
+                    "--dest",
+                    str(WHEELS),
+                    requirement,
+                ],
+                check=True,
+            )
     return sorted(WHEELS.glob("*.whl"))
 
 
@@ -106,10 +154,8 @@ def measure(root: Path, runs: int) -> dict[str, tuple[float, int | None]]:
 
     def parse_all() -> None:
         for f in files:
-            try:
+            with contextlib.suppress(SyntaxError, ValueError):
                 ast.parse(f.read_bytes())
-            except (SyntaxError, ValueError):
-                pass
 
     results["ast.parse, 1 process"] = (timed(parse_all, runs), None)
     chanlint = [sys.executable, "-m", "chanlint", "check", "--quiet", "--format", "concise"]
@@ -158,8 +204,10 @@ def measure(root: Path, runs: int) -> dict[str, tuple[float, int | None]]:
 
 
 def table(scales: dict[int, tuple[int, int, dict]]) -> str:
-    lines = ["| corpus | files | lines | measurement | median s | vs ast.parse | peak RSS MiB |",
-             "|---|---:|---:|---|---:|---:|---:|"]
+    lines = [
+        "| corpus | files | lines | measurement | median s | vs ast.parse | peak RSS MiB |",
+        "|---|---:|---:|---|---:|---:|---:|",
+    ]
     for scale, (nfiles, nlines, results) in scales.items():
         parse = results["ast.parse, 1 process"][0]
         for name, (seconds, rss) in results.items():
@@ -169,12 +217,14 @@ def table(scales: dict[int, tuple[int, int, dict]]) -> str:
     first = scales[min(scales)][2]
     if "ruff --select AIR warm" in first:
         lines.append("")
-        lines.append(f"Warm chanlint / warm ruff (1x): "
-                     f"{first['chanlint warm'][0] / first['ruff --select AIR warm'][0]:.2f}x")
+        lines.append(
+            f"Warm chanlint / warm ruff (1x): {first['chanlint warm'][0] / first['ruff --select AIR warm'][0]:.2f}x"
+        )
     if len(scales) > 1:
         base_time = first["chanlint cold (no cache)"][0]
         for scale, (_, _, results) in scales.items():
-            lines.append(f"Cold time at {scale}x: {results['chanlint cold (no cache)'][0] / base_time:.2f}x the 1x time")
+            ratio = results["chanlint cold (no cache)"][0] / base_time
+            lines.append(f"Cold time at {scale}x: {ratio:.2f}x the 1x time")
     return "\n".join(lines)
 
 

@@ -31,8 +31,12 @@ def json_for(folder: Path, version: str = SNAPSHOT_RELEASE) -> dict:
     return report_dict(check_folder(folder, version=version), cwd=folder)
 
 
-def write_tree(root: Path, files: dict[str, str]) -> None:
+def write_tree(root: Path, files: dict[str, str], symlinks: dict[str, str] | None = None) -> None:
     for rel, text in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+    for rel, target in (symlinks or {}).items():
+        link = root / rel
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(target)

@@ -12,15 +12,17 @@ INVALID = [(rule, ex) for rule in ALL_RULES for ex in rule.invalid]
 
 
 @pytest.mark.parametrize(("rule", "example"), VALID, ids=[f"{r.code}-valid{i}" for i, (r, _) in enumerate(VALID)])
-def test_valid_examples_have_no_findings(rule, example, tmp_path) -> None:
-    write_tree(tmp_path, example.files)
+def test_valid_examples_have_no_findings(rule, example, tmp_path, monkeypatch) -> None:
+    write_tree(tmp_path, example.files, example.symlinks)
+    _make_unreadable(monkeypatch, tmp_path, example.unreadable)
     report = check_folder(tmp_path, example.config or None, options=example.options)
     assert report.findings == []
 
 
 @pytest.mark.parametrize(("rule", "example"), INVALID, ids=[f"{r.code}-invalid{i}" for i, (r, _) in enumerate(INVALID)])
-def test_invalid_examples_report_the_rule(rule, example, tmp_path) -> None:
-    write_tree(tmp_path, example.files)
+def test_invalid_examples_report_the_rule(rule, example, tmp_path, monkeypatch) -> None:
+    write_tree(tmp_path, example.files, example.symlinks)
+    _make_unreadable(monkeypatch, tmp_path, example.unreadable)
     report = check_folder(tmp_path, example.config or None, options=example.options)
     assert sorted({(f.code, f.line) for f in report.findings}) == sorted(example.expect)
 
@@ -31,3 +33,20 @@ def test_rule_codes_are_unique_and_documented() -> None:
     for rule in ALL_RULES:
         assert "## Why is this bad?" in rule.explanation and "## How to fix" in rule.explanation
         assert rule.invalid, f"{rule.code} has no INVALID example"
+
+
+def _make_unreadable(monkeypatch, root, names) -> None:
+    """Tests run as root, where chmod cannot deny reading: fail the read itself instead."""
+    if not names:
+        return
+    from pathlib import Path
+
+    denied = {(root / n).resolve() for n in names}
+    original = Path.read_bytes
+
+    def read_bytes(self):
+        if self.resolve() in denied:
+            raise PermissionError(13, "Permission denied", str(self))
+        return original(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)

@@ -120,3 +120,26 @@ def test_chanlint_toml_is_found_and_bad_values_name_the_key(tmp_path) -> None:
     write_tree(tmp_path, {"chanlint.toml": "select = 'CHL001'\n", "dags/d.py": "x = 1\n"})
     result = run(["check", "."], tmp_path)
     assert result.exit_code == 2 and "chanlint.toml" in result.output and "`select`" in result.output
+
+
+def test_every_documented_key_is_accepted(tmp_path) -> None:
+    """The configuration reference in the README and the reader agree."""
+    import re
+
+    from chanlint.config import KNOWN_KEYS
+    from tests.helpers import REPO
+
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Configuration reference", 1)[1].split("\n## ", 1)[0]
+    documented = {m.split(".")[0] for m in re.findall(r"^\| `([a-z.<>-]+)`", section, re.M)}
+    assert documented == KNOWN_KEYS
+    config = (
+        "[tool.chanlint]\ncache-dir = 'c'\nmax-file-size = 1000\nbaseline = 'b.json'\n"
+        "select = ['CHL0']\nignore = []\nexclude = []\nimport-roots = []\nairflow-version = '3.3'\n"
+        "[tool.chanlint.per-file-ignores]\n'x.py' = ['CHL001']\n[tool.chanlint.policy]\ntask = ['read']\n"
+    )
+    write_tree(tmp_path, {"pyproject.toml": config, "dags/d.py": "x = 1\n"})
+    result = run(["check", "--show-settings", "."], tmp_path)
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert shown["max-file-size"] == 1000 and shown["cache-dir"].endswith("/c")

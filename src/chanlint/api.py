@@ -17,7 +17,7 @@ from chanlint.check import postprocess as post
 from chanlint.check.checker import judge
 from chanlint.check.entrypoints import EntryPoint, collect_entrypoints
 from chanlint.check.findings import EntryRef, Finding
-from chanlint.check.rules import chl900_syntax_error
+from chanlint.check.rules import RULES_BY_CODE
 from chanlint.config import Settings
 from chanlint.discover.files import (
     SourceFile,
@@ -48,6 +48,7 @@ class CheckOptions:
     cache_dir: Path | None = None  # persistent cache; None: no cache (the library default)
     jobs: int = 1  # processes for the ast index
     progress: Callable[[str, int, int], None] | None = None  # (stage, done, total) for a progress bar
+    follow_symlinks: bool = False  # read symlinked files that point outside the scanned folders
 
 
 @dataclass
@@ -67,18 +68,21 @@ def check(paths: list[Path], settings: Settings, options: CheckOptions | None = 
     options = options or CheckOptions()
     catalog = settings.catalog()
     layout = find_layout(paths, settings.project_root, settings.import_roots)
-    files = iter_python_files(paths, settings.exclude)
+    files, skipped = iter_python_files(paths, settings.exclude, settings.max_file_size, options.follow_symlinks)
     cache = Cache(options.cache_dir, catalog_stamp()) if options.cache_dir else None
     if cache is not None:
         cache.load()
-    problems: list[Finding] = []
+    problems = [_file_problem(s.path, 1, 1, s.reason, s.code) for s in skipped]
     sources: dict[Path, tuple[SourceFile, bytes]] = {}
     hashes: dict[str, str] = {}
     for path in files:
         try:
             data = path.read_bytes()
+        except FileNotFoundError:
+            problems.append(_file_problem(path, 1, 1, "file vanished during the scan", "CHL905"))
+            continue
         except OSError as exc:
-            problems.append(_file_problem(path, 1, 1, f"cannot read file: {exc.strerror or exc}"))
+            problems.append(_file_problem(path, 1, 1, f"cannot read file: {exc.strerror or exc}", "CHL905"))
             continue
         names = module_names(path, layout.import_roots)
         dag_file = in_dag_folder(path, layout) and might_contain_dag(data)
@@ -86,14 +90,15 @@ def check(paths: list[Path], settings: Settings, options: CheckOptions | None = 
         hashes[str(path)] = content_hash(data)
     indexes = _index_all(sources, hashes, registration_tokens(catalog), cache, options)
     for path, (source, _) in list(sources.items()):
-        error = indexes[source.module].syntax_error
-        if error is not None:
-            problems.append(_file_problem(path, error[0], error[1], f"syntax error: {error[2]}"))
+        problem = indexes[source.module].problem
+        if problem is not None:
+            code, line, column, reason = problem
+            problems.append(_file_problem(path, line, column, reason, code))
             del sources[path]
     eager = _eager_paths(sources, indexes, catalog, settings, options)
     run_key = _run_key(settings, options)
     memo = cache.run(run_key) if cache is not None else None
-    report = Report(__version__, catalog.airflow, len(files), [], [], settings.version_note)
+    report = Report(__version__, catalog.airflow, len(files) + len(skipped), [], [], settings.version_note)
     if memo is not None and _still_valid(memo, hashes, eager, layout.import_roots):
         judged = list(memo.findings)
         report.from_cache = True
@@ -243,14 +248,13 @@ def _parse(source: SourceFile, data: bytes, problems: list[Finding] | None) -> M
     try:
         return parse_module(source, decode_source(data))
     except cst.ParserSyntaxError as exc:
-        reason = f"syntax error: {exc.message}"
-        line, column = exc.editor_line, exc.editor_column
+        code, reason, line, column = "CHL900", f"syntax error: {exc.message}", exc.editor_line, exc.editor_column
     except (UnicodeDecodeError, SyntaxError, ValueError) as exc:
-        reason, line, column = f"cannot decode file: {exc}", 1, 1
+        code, reason, line, column = "CHL903", f"cannot decode file: {exc}", 1, 1
     except RecursionError:
-        reason, line, column = "nesting too deep to parse", 1, 1
+        code, reason, line, column = "CHL908", "nesting too deep to parse", 1, 1
     if problems is not None:
-        problems.append(_file_problem(source.path, line, column, reason))
+        problems.append(_file_problem(source.path, line, column, reason, code))
     return None
 
 
@@ -284,8 +288,9 @@ def _postprocess(
     return sorted(findings, key=Finding.sort_key)
 
 
-def _file_problem(path: Path, line: int, column: int, reason: str) -> Finding:
-    rule = chl900_syntax_error.RULE
+def _file_problem(path: Path, line: int, column: int, reason: str, code: str = "CHL900") -> Finding:
+    """A file-level diagnostic: the file was not (fully) checked, and this says why."""
+    rule = RULES_BY_CODE[code]
     return Finding(
         code=rule.code,
         severity=rule.severity,

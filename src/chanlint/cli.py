@@ -81,6 +81,7 @@ FORMATS = ["text", "concise", "json", "sarif", "github", "gitlab"]
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary on standard error.")
 @click.option("--verbose", is_flag=True, help="Show the traceback of an internal error.")
+@click.option("--follow-symlinks", is_flag=True, help="Read symlinked files that point outside the scanned folders.")
 @click.option(
     "--config",
     "config_path",
@@ -103,6 +104,7 @@ def check(
     jobs: int | None,
     quiet: bool,
     verbose: bool,
+    follow_symlinks: bool,
     config_path: Path | None,
 ) -> None:
     """Report SDK calls whose supervisor message the running process may not send.
@@ -142,6 +144,7 @@ def check(
             use_baseline=write_baseline is None,
             cache_dir=None if no_cache else settings.resolved_cache_dir(),
             jobs=jobs or os.cpu_count() or 1,
+            follow_symlinks=follow_symlinks,
         )
         with _progress(err, enabled=not quiet) as progress:
             options.progress = progress

@@ -23,6 +23,8 @@ KNOWN_KEYS = {
     "ignore",
     "per-file-ignores",
     "baseline",
+    "cache-dir",
+    "max-file-size",
 }
 
 
@@ -44,6 +46,7 @@ class Settings:
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)  # glob -> code prefixes
     baseline: Path | None = None
     cache_dir: Path | None = None  # default: <project root>/.chanlint_cache
+    max_file_size: int = 5_000_000  # bytes; larger files are skipped with CHL907
 
     def as_table(self) -> dict:
         """The resolved settings, as `--show-settings` prints them."""
@@ -59,6 +62,7 @@ class Settings:
             "per-file-ignores": self.per_file_ignores,
             "baseline": str(self.baseline) if self.baseline else None,
             "cache-dir": str(self.resolved_cache_dir()),
+            "max-file-size": self.max_file_size,
         }
 
     def resolved_cache_dir(self) -> Path:
@@ -189,6 +193,11 @@ def settings_from_table(table: dict, config_file: Path | None, root: Path | None
     for pattern, codes in ignores.items():
         check_codes(codes, f"{where}: `per-file-ignores.{pattern}`")
     settings.per_file_ignores = {k: [c.upper() for c in v] for k, v in ignores.items()}
+    if "max-file-size" in table:
+        size = table["max-file-size"]
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise ConfigError(f"{where}: `max-file-size` must be a positive number of bytes")
+        settings.max_file_size = size
     if "cache-dir" in table:
         if not isinstance(table["cache-dir"], str):
             raise ConfigError(f"{where}: `cache-dir` must be a folder path")

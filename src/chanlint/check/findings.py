@@ -15,6 +15,8 @@ class Example:
     expect: tuple[tuple[str, int], ...] = ()
     config: dict = field(default_factory=dict)
     options: dict = field(default_factory=dict)  # CheckOptions fields, e.g. show_unused_suppressions
+    symlinks: dict[str, str] = field(default_factory=dict)  # link path -> target (relative or absolute)
+    unreadable: tuple[str, ...] = ()  # files whose reading fails (simulated: tests run as root)
 
 
 @dataclass(frozen=True)

@@ -66,20 +66,73 @@ def find_layout(paths: list[Path], project_root: Path, extra_roots: list[Path]) 
     return Layout(project_root=project_root.resolve(), import_roots=unique, dag_folders=dag_folders)
 
 
-def iter_python_files(paths: list[Path], exclude: list[str]) -> list[Path]:
-    """Every .py file under the given paths, sorted, without following symlinked folders."""
+@dataclass(frozen=True)
+class Skipped:
+    """A file discovery refused to read, and why (reported as a diagnostic, never silently)."""
+
+    path: Path
+    code: str
+    reason: str
+
+
+def iter_python_files(
+    paths: list[Path], exclude: list[str], max_bytes: int = 0, follow_symlinks: bool = False
+) -> tuple[list[Path], list[Skipped]]:
+    """Every .py file under the given paths, sorted; symlinked folders are not entered, and a
+    symlinked file is read only when it stays inside the scanned folders (or if asked)."""
+    roots = [p.resolve() for p in paths if p.is_dir()]
     found: set[Path] = set()
+    skipped: dict[Path, Skipped] = {}
+    candidates: list[Path] = []
     for p in paths:
-        if p.is_file():
+        if p.is_file() or p.is_symlink():
             if p.suffix == ".py":
-                found.add(p.resolve())
+                candidates.append(p)
             continue
         for dirpath, dirnames, filenames in os.walk(p, followlinks=False):
             dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
-            for name in filenames:
-                if name.endswith(".py"):
-                    found.add((Path(dirpath) / name).resolve())
-    return sorted(f for f in found if not _excluded(f, exclude))
+            candidates.extend(Path(dirpath) / name for name in filenames if name.endswith(".py"))
+    for candidate in candidates:
+        shown = Path(os.path.abspath(candidate))
+        if candidate.is_symlink():
+            try:
+                target = candidate.resolve(strict=True)
+            except (OSError, RuntimeError):
+                skipped[shown] = Skipped(shown, "CHL906", "symlink loop or dangling symlink: not followed")
+                continue
+            if not follow_symlinks and roots and not any(_inside(target, root) for root in roots):
+                where = os.path.relpath(target, shown.parent)
+                skipped[shown] = Skipped(
+                    shown,
+                    "CHL906",
+                    f"symlink to {where}, outside the scanned folders: not followed (--follow-symlinks reads it)",
+                )
+                continue
+            path = target
+        else:
+            path = candidate.resolve()
+        if _excluded(path, exclude):
+            continue
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            skipped[shown] = Skipped(shown, "CHL905", f"cannot read file: {exc.strerror or exc}")
+            continue
+        if max_bytes and size > max_bytes:
+            skipped[path] = Skipped(
+                path, "CHL907", f"file is {size:,} bytes, over the {max_bytes:,}-byte limit (max-file-size): not read"
+            )
+            continue
+        found.add(path)
+    return sorted(found), sorted(skipped.values(), key=lambda s: str(s.path))
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+    except ValueError:
+        return False
+    return True
 
 
 def _excluded(path: Path, patterns: list[str]) -> bool:

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import ast
 import builtins
+import io
+import tokenize
+import warnings
 from dataclasses import dataclass, field
 
 from chanlint.catalog import Catalog
@@ -23,7 +26,7 @@ class FileIndex:
     """What a file declares, from one `ast.parse`: its imports and its classes' bases."""
 
     module: str
-    syntax_error: tuple[int, int, str] | None = None
+    problem: tuple[str, int, int, str] | None = None  # (rule code, line, column, reason)
     imports: dict[str, str] = field(default_factory=dict)  # local name -> dotted target
     classes: dict[str, list[str | None]] = field(default_factory=dict)  # qualname -> bases (None: unknown)
     has_registration_token: bool = False
@@ -42,17 +45,50 @@ def registration_tokens(catalog: Catalog) -> tuple[bytes, ...]:
 
 def index_file(module: str, is_package: bool, data: bytes, tokens: tuple[bytes, ...]) -> FileIndex:
     index = FileIndex(module=module, has_registration_token=any(t in data for t in tokens))
-    try:
-        tree = ast.parse(data)
-    except SyntaxError as err:
-        index.syntax_error = (err.lineno or 1, err.offset or 1, err.msg)
+    index.problem = source_problem(data)
+    if index.problem is not None:
         return index
-    except (ValueError, MemoryError, RecursionError) as err:
-        index.syntax_error = (1, 1, str(err))
+    try:
+        with warnings.catch_warnings():  # SyntaxWarnings about the user's code are not ours to print
+            warnings.simplefilter("ignore")
+            tree = ast.parse(data)
+    except SyntaxError as err:
+        nested = "nested" in (err.msg or "") or "recursion" in (err.msg or "")
+        code = "CHL908" if nested else "CHL900"
+        index.problem = (code, err.lineno or 1, err.offset or 1, f"syntax error: {err.msg}")
+        return index
+    except (RecursionError, MemoryError):
+        index.problem = ("CHL908", 1, 1, "nesting too deep to parse")
         return index
     package = module if is_package else module.rpartition(".")[0]
-    _collect(tree.body, index, package, prefix="")
+    try:
+        _collect(tree.body, index, package, prefix="")
+    except RecursionError:
+        index.problem = ("CHL908", 1, 1, "nesting too deep to analyse")
     return index
+
+
+def source_problem(data: bytes) -> tuple[str, int, int, str] | None:
+    """Bytes Python would refuse before parsing: a null byte, or text not in the declared encoding."""
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        return ("CHL904", line, 1, "null byte in source: not a Python text file")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        data.decode(encoding)
+    except SyntaxError as exc:
+        return ("CHL903", 1, 1, f"cannot decode file: {exc.msg if hasattr(exc, 'msg') else exc}")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return (
+            "CHL903",
+            line,
+            1,
+            f"cannot decode file as {exc.encoding}: byte {data[exc.start]:#04x} at offset {exc.start}",
+        )
+    except LookupError as exc:
+        return ("CHL903", 1, 1, f"cannot decode file: {exc}")
+    return None
 
 
 def _collect(body: list[ast.stmt], index: FileIndex, package: str, prefix: str) -> None:

@@ -11,6 +11,10 @@ from rich.markup import escape
 from chanlint.api import Report, display_path
 from chanlint.catalog import load_catalog
 
+# Diagnostics about files chanlint did not read (or could not decode): their text is not shown.
+UNREAD_CODES = frozenset({"CHL903", "CHL904", "CHL905", "CHL906", "CHL907"})
+MAX_SHOWN = 160  # characters of a source line shown under a finding
+
 KIND_LABEL = {
     "task_callback": "task callback",
     "dag_callback": "DAG callback",
@@ -28,11 +32,14 @@ def render_text(report: Report, console: Console, cwd: Path | None = None) -> No
     for f in report.findings:
         path = display_path(f.path, cwd)
         console.print(f"[bold]{escape(path)}:{f.line}:{f.column}:[/] [bold red]{f.code}[/] {escape(f.text)}")
-        source = _line(lines_cache, f.path, f.line)
+        source = None if f.code in UNREAD_CODES else _line(lines_cache, f.path, f.line)
+        if source is not None and len(source) > MAX_SHOWN:
+            source = source[:MAX_SHOWN] + " …" if f.column <= MAX_SHOWN else None
         if source is not None:
             gutter = f"{f.line:>5} | "
             console.print(f"[blue]{gutter}[/]{escape(source)}", highlight=False)
             width = max(1, (f.end_column - f.column) if f.end_line == f.line else len(source) - f.column + 1)
+            width = min(width, max(1, len(source) - f.column + 1))
             console.print(" " * (len(gutter) + f.column - 1) + "[red]" + "^" * width + "[/]", highlight=False)
         if f.entrypoint.kind:
             entry = f.entrypoint

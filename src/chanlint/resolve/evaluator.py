@@ -961,7 +961,7 @@ def _string_value(node: cst.SimpleString) -> str | bytes | None:
     """A string literal's value; plain literals without escapes skip libcst's literal_eval."""
     raw = node.value
     if raw[:1] in ("'", '"') and "\\" not in raw:
-        quote = 3 if raw[:3] in ("\"\"\"", "\'\'\'") else 1
+        quote = 3 if raw[:3] in ('"""', "'''") else 1
         return raw[quote:-quote]
     try:
         return node.evaluated_value

@@ -9,6 +9,12 @@ from chanlint.check.rules import (
     chl900_syntax_error,
     chl901_unused_suppression,
     chl902_blanket_suppression,
+    chl903_undecodable,
+    chl904_null_byte,
+    chl905_unreadable,
+    chl906_symlink,
+    chl907_too_large,
+    chl908_too_deep,
 )
 
 ALL_RULES: tuple[Rule, ...] = (
@@ -17,5 +23,11 @@ ALL_RULES: tuple[Rule, ...] = (
     chl900_syntax_error.RULE,
     chl901_unused_suppression.RULE,
     chl902_blanket_suppression.RULE,
+    chl903_undecodable.RULE,
+    chl904_null_byte.RULE,
+    chl905_unreadable.RULE,
+    chl906_symlink.RULE,
+    chl907_too_large.RULE,
+    chl908_too_deep.RULE,
 )
 RULES_BY_CODE = {rule.code: rule for rule in ALL_RULES}

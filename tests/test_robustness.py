@@ -1,0 +1,172 @@
+"""Broken and hostile input: no crash, exit status 0 or 1 only, and findings in intact files unchanged.
+
+The budget is small for CI; a longer fuzz run: CHANLINT_FUZZ_EXAMPLES=2000 pytest tests/test_robustness.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import hypothesmith
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from chanlint.cli import main
+from tests.helpers import FIXTURES
+
+EXAMPLES = int(os.environ.get("CHANLINT_FUZZ_EXAMPLES", "15"))
+# CI's small budget replays the same examples; a long run by hand explores new ones.
+FUZZ = settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=EXAMPLES <= 50
+)
+INTACT = FIXTURES / "dag_callbacks"
+SEED_FILES = sorted(
+    p for folder in ("dag_callbacks", "resolution", "deadlines") for p in (FIXTURES / folder).rglob("*.py")
+)
+
+
+def run_json(folder: Path) -> tuple[int, dict]:
+    old = os.getcwd()
+    os.chdir(folder)
+    try:
+        result = CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", "--jobs", "1", "."])
+    finally:
+        os.chdir(old)
+    assert result.exit_code in (0, 1), result.output
+    return result.exit_code, json.loads(result.output)
+
+
+def intact_findings(report: dict) -> list[dict]:
+    return [f for f in report["findings"] if f["path"].startswith("dags/ingest") or f["path"].startswith("dags/fac")]
+
+
+@pytest.fixture(scope="module")
+def baseline() -> list[dict]:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "repo"
+        shutil.copytree(INTACT, folder, ignore=shutil.ignore_patterns("expected*.json"))
+        return intact_findings(run_json(folder)[1])
+
+
+def check_with_extra(data: bytes, baseline: list[dict], name: str = "dags/zz_extra.py") -> dict:
+    """Drop a hostile file into an intact repository; nothing about the intact files may change."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "repo"
+        shutil.copytree(INTACT, folder, ignore=shutil.ignore_patterns("expected*.json"))
+        (folder / name).write_bytes(data)
+        _, report = run_json(folder)
+        assert intact_findings(report) == baseline
+        return report
+
+
+@FUZZ
+@given(hypothesmith.from_grammar())
+def test_generated_programs(baseline, source: str) -> None:
+    check_with_extra(source.encode("utf-8", "surrogatepass"), baseline)
+
+
+@FUZZ
+@given(st.sampled_from(SEED_FILES), st.floats(min_value=0.0, max_value=1.0))
+def test_truncated_files(baseline, seed: Path, fraction: float) -> None:
+    data = seed.read_bytes()
+    check_with_extra(data[: int(len(data) * fraction)], baseline)
+
+
+@FUZZ
+@given(st.sampled_from(SEED_FILES), st.lists(st.tuples(st.integers(min_value=0), st.integers(0, 255)), max_size=8))
+def test_random_byte_flips(baseline, seed: Path, flips: list[tuple[int, int]]) -> None:
+    data = bytearray(seed.read_bytes() or b"\n")
+    for position, value in flips:
+        data[position % len(data)] = value
+    check_with_extra(bytes(data), baseline)
+
+
+@FUZZ
+@given(st.integers(min_value=1, max_value=3000), st.sampled_from(["(", "[", "{", "not ", "-", "lambda: "]))
+def test_deep_nesting(baseline, depth: int, opener: str) -> None:
+    closer = {"(": ")", "[": "]", "{": "}"}.get(opener, "")
+    source = "x = " + opener * depth + "1" + closer * depth + "\n"
+    check_with_extra(source.encode(), baseline)
+
+
+@FUZZ
+@given(st.integers(min_value=1_000, max_value=400_000))
+def test_very_long_lines(baseline, length: int) -> None:
+    source = "from airflow.sdk import Variable\nVALUE = '" + "x" * length + "'\nVariable.get('k')\n"
+    check_with_extra(source.encode(), baseline)
+
+
+def test_nested_functions_and_deep_call_chains(baseline) -> None:
+    """Deeply nested defs and a long helper chain terminate and change nothing else."""
+    nested = "".join("    " * i + f"def f{i}(context):\n" for i in range(90)) + "    " * 90 + "pass\n"
+    chain = "".join(f"def g{i}(context):\n    return g{i + 1}(context)\n" for i in range(400))
+    chain += "def g400(context):\n    return context['ti'].get_dag(dag_id='x')\n"
+    report = check_with_extra((nested + chain).encode(), baseline)
+    assert all(f["path"] != "dags/zz_extra.py" or f["code"] in {"CHL908"} for f in report["findings"])
+
+
+def test_nasty_corpus_gives_one_diagnostic_per_bad_file() -> None:
+    _, report = run_json(FIXTURES / "nasty")
+    by_path: dict[str, list[str]] = {}
+    for finding in report["findings"]:
+        by_path.setdefault(finding["path"], []).append(finding["code"])
+    assert by_path == {
+        "dags/binary.py": ["CHL904"],
+        "dags/crlf.py": ["CHL001"],
+        "dags/deep.py": ["CHL908"],
+        "dags/escape.py": ["CHL906"],
+        "dags/generated_big.py": ["CHL907"],
+        "dags/good.py": ["CHL001"],
+        "dags/half_written.py": ["CHL900"],
+        "dags/latin1.py": ["CHL903"],
+        "dags/loop.py": ["CHL906"],
+        "dags/mixed_tabs.py": ["CHL900"],
+        "dags/modern.py": ["CHL001"],
+        "dags/python2.py": ["CHL900"],
+    }
+    assert report["files_scanned"] == 15
+
+
+def test_output_is_byte_identical_whatever_the_cache_state_and_file_order(tmp_path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    files = sorted((FIXTURES / "resolution").rglob("*.py"))
+    for target, order in ((first, files), (second, list(reversed(files)))):
+        for path in order:  # created in opposite orders
+            dest = target / path.relative_to(FIXTURES / "resolution")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(path.read_bytes())
+    outputs = []
+    for folder in (first, second, first):  # the second run of `first` is warm
+        old = os.getcwd()
+        os.chdir(folder)
+        try:
+            outputs.append(
+                CliRunner()
+                .invoke(main, ["check", "--format", "json", "--cache-dir", str(folder / ".cache"), "."])
+                .output
+            )
+        finally:
+            os.chdir(old)
+    assert outputs[0] == outputs[1] == outputs[2]
+
+
+def test_never_writes_outside_the_cache_folder(tmp_path) -> None:
+    folder = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "demo", folder, ignore=shutil.ignore_patterns("expected*.json"))
+    before = {p: p.stat().st_mtime_ns for p in folder.rglob("*")}
+    cache = tmp_path / "elsewhere"
+    old = os.getcwd()
+    os.chdir(folder)
+    try:
+        CliRunner().invoke(main, ["check", "--cache-dir", str(cache), "."])
+    finally:
+        os.chdir(old)
+    after = {p: p.stat().st_mtime_ns for p in folder.rglob("*")}
+    assert after == before
+    assert {p.name for p in cache.iterdir()} == {".gitignore", "cache-v1.pickle"}
