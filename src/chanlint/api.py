@@ -14,6 +14,7 @@ import libcst as cst
 from chanlint import __version__
 from chanlint.catalog import catalog_stamp
 from chanlint.check import postprocess as post
+from chanlint.check.census import Census, take_census
 from chanlint.check.checker import judge
 from chanlint.check.entrypoints import EntryPoint, collect_entrypoints
 from chanlint.check.findings import EntryRef, Finding
@@ -49,6 +50,7 @@ class CheckOptions:
     jobs: int = 1  # processes for the ast index
     progress: Callable[[str, int, int], None] | None = None  # (stage, done, total) for a progress bar
     follow_symlinks: bool = False  # read symlinked files that point outside the scanned folders
+    all_entrypoints: bool = False  # also follow operators' execute (the census wants every process)
 
 
 @dataclass
@@ -154,7 +156,8 @@ def _analyse(sources, eager, layout, catalog, settings, problems, options):
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 20000))
     try:
-        entries = collect_entrypoints(evaluator, dag_modules, include_operators=_task_entries_matter(settings))
+        operators = options.all_entrypoints or _task_entries_matter(settings)
+        entries = collect_entrypoints(evaluator, dag_modules, include_operators=operators)
     finally:
         sys.setrecursionlimit(limit)
     unresolved = {name for name in program.unresolved if find_module_file(name, layout.import_roots) is None}
@@ -210,6 +213,14 @@ def _hash_file(path: str) -> str | None:
         return None
 
 
+def census(paths: list[Path], settings: Settings, options: CheckOptions | None = None) -> Census:
+    """Every message each entry point sends, allowed or not (see check.census)."""
+    options = options or CheckOptions()
+    options.all_entrypoints, options.cache_dir = True, None  # every entry point, freshly evaluated
+    report = check(paths, settings, options)
+    return take_census(report.entrypoints, settings.catalog())
+
+
 def _task_entries_matter(settings: Settings) -> bool:
     """Operators' execute runs in the task process, whose union admits every modelled message:
     only a `task` policy can make it report anything."""
@@ -227,12 +238,12 @@ def _eager_paths(
     if options.parse_everything:
         return set(sources)
     wanted = [*catalog.marker("trigger_base"), *catalog.marker("notifier_base")]
-    if _task_entries_matter(settings):
+    if options.all_entrypoints or _task_entries_matter(settings):
         wanted += catalog.marker("operator_base")
     names = {name: source.module for source, _ in sources.values() for name in (source.module, *source.aliases)}
     program = Program(catalog, [])
     entry_modules = entry_class_modules(indexes, names, catalog, tuple(wanted), program.external_bases)
-    task_words = (b"task",) if _task_entries_matter(settings) else ()
+    task_words = (b"task",) if options.all_entrypoints or _task_entries_matter(settings) else ()
     return {
         path
         for path, (source, data) in sources.items()

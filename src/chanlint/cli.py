@@ -351,3 +351,87 @@ def _minor(version: str | None) -> str | None:
 def _fail(message: str) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(EXIT_ERROR)
+
+
+@main.command(name="census")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown", "csv"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--details", is_flag=True, help="List the call sites behind every count.")
+@click.option(
+    "--plot",
+    "plot_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Draw a heatmap of process/entry kind x group to FILE.svg or FILE.png (needs chanlint[plot]).",
+)
+@click.option("--suggest-policy", is_flag=True, help="Print the narrowest policy under which the code passes.")
+@click.option("--output", "-o", "output_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--airflow-version", help="Judge against this Airflow release (default: the installed one).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--verbose", is_flag=True, help="Show the traceback of an internal error.")
+def census_command(
+    paths: tuple[Path, ...],
+    output_format: str,
+    details: bool,
+    plot_file: Path | None,
+    suggest_policy: bool,
+    output_file: Path | None,
+    airflow_version: str | None,
+    config_path: Path | None,
+    verbose: bool,
+) -> None:
+    """Every channel the code uses, per process and entry point kind, allowed or not."""
+    from chanlint.api import census as take
+    from chanlint.report import census_view as view
+
+    targets = list(paths) or [Path(".")]
+    err = Console(stderr=True, soft_wrap=True)
+    missing = [p for p in targets if not p.exists()]
+    if missing:
+        _fail(f"no such file or directory: {missing[0]}")
+    if plot_file is not None and plot_file.suffix.lower() not in {".svg", ".png"}:
+        _fail(f"--plot writes .svg or .png files, not {plot_file.name}")
+    try:
+        settings = load_settings(config_path or find_config(targets[0]), targets[0])
+        if airflow_version is not None:
+            settings.use_version(airflow_version)
+        result = take(targets, settings)
+        catalog = settings.catalog()
+        if plot_file is not None:
+            view.plot(result, catalog, plot_file)
+            err.print(f"wrote the heatmap to {plot_file}")
+        if suggest_policy:
+            text = view.suggested_policy_toml(result, catalog)
+        elif output_format == "json":
+            text = json.dumps(view.census_dict(result, catalog), indent=2) + "\n"
+        elif output_format == "markdown":
+            text = view.render_markdown(result, catalog)
+        elif output_format == "csv":
+            text = view.render_csv(result)
+        else:
+            text = None
+        if text is None:
+            handle = output_file.open("w", encoding="utf-8") if output_file else None
+            console = Console(highlight=False, file=handle)
+            if not console.is_terminal:
+                console = Console(highlight=False, file=handle, width=160)  # wide tables, even piped
+            view.render_text(result, catalog, console, details, None)
+            if handle is not None:
+                handle.close()
+        elif output_file is not None:
+            output_file.write_text(text, encoding="utf-8")
+        else:
+            click.echo(text, nl=False)
+    except view.PlotUnavailable as exc:
+        _fail(str(exc))
+    except (ConfigError, CatalogError) as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"{exc.filename or ''}: {exc.strerror or exc}")
+    except Exception as exc:  # a bug in chanlint
+        _internal_error(err, exc, verbose)
