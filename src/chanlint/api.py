@@ -110,11 +110,7 @@ def check(paths: list[Path], settings: Settings, options: CheckOptions | None = 
         )
         if cache is not None:
             read_hashes = {**hashes, **{p: _hash_file(p) for p in read if p not in hashes}}
-            cache.store_run(
-                RunMemo(
-                    run_key, read_hashes, read, {str(p) for p in eager}, judged, len(report.entrypoints), unresolved
-                )
-            )
+            cache.store_run(RunMemo(run_key, read_hashes, read, {str(p) for p in eager}, judged, unresolved))
     if cache is not None:
         cache.forget_missing(set(hashes))
         cache.save()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from chanlint.catalog.model import Catalog
+from chanlint.catalog.model import Catalog, relocate
 
 DISTRIBUTIONS = ("apache-airflow-core", "apache-airflow-task-sdk")
 # A union whose name says it flows up to a supervisor or manager is one a child process sends.
@@ -299,16 +299,6 @@ class Definitions:
         self._modules[module] = names
         return names
 
-    def lazy_target(self, dotted: str) -> str | None:
-        """For `pkg.Name` exported through a lazy-import map, the module it points to."""
-        module, _, name = dotted.rpartition(".")
-        names = self._names(module)
-        value = names.get(name) if names else None
-        if isinstance(value, tuple) and value[0] == "lazy":
-            target = value[1]
-            return f"{module}{target}" if target.startswith(".") else target
-        return None
-
     def defines(self, dotted: str) -> bool:
         parts = dotted.split(".")
         for split in range(len(parts) - 1, 0, -1):
@@ -385,7 +375,10 @@ def missing_targets(catalog: Catalog, tree: SourceTree, locations: dict[str, str
     """API table targets that a release's source does not define (provider targets excepted)."""
     definitions = Definitions(tree)
     context_text = "".join(tree.read(rel) or "" for rel in CONTEXT_BUILDERS)
-    located = catalog.located if locations is None else _locator(locations)
+
+    def located(dotted: str) -> str:
+        return catalog.located(dotted) if locations is None else relocate(dotted, locations)
+
     missing: set[str] = set()
     for call in catalog.calls:
         for target in call.targets:
@@ -398,22 +391,3 @@ def missing_targets(catalog: Catalog, tree: SourceTree, locations: dict[str, str
             if not present:
                 missing.add(target)
     return missing
-
-
-def _locator(locations: dict[str, str]):
-    def located(dotted: str) -> str:
-        for head in sorted(locations, key=len, reverse=True):
-            if dotted == head or dotted.startswith(head + "."):
-                return locations[head] + dotted[len(head) :]
-        return dotted
-
-    return located
-
-
-def source_release(paths: list[Path]) -> str | None:
-    """The Airflow release (major.minor) of a core wheel among the sources, from its file name."""
-    for path in paths:
-        match = re.match(r"apache_airflow_core-(\d+)\.(\d+)\.", path.name)
-        if match:
-            return f"{match.group(1)}.{match.group(2)}"
-    return None

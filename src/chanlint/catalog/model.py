@@ -98,3 +98,13 @@ class Catalog:
 
     def marker(self, name: str) -> tuple[str, ...]:
         return self.markers.get(name, ())
+
+
+def relocate(dotted: str, locations: dict[str, str]) -> str:
+    """Rewrite the longest prefix of `dotted` that `locations` maps elsewhere."""
+    head = dotted
+    while head:
+        if head in locations:
+            return locations[head] + dotted[len(head) :]
+        head = head.rpartition(".")[0]
+    return dotted

@@ -24,8 +24,6 @@ SKIP_DIRS = {
     "dist",
     ".eggs",
 }
-# Folders Airflow (and the Astro layout) put on sys.path, relative to the project root.
-AIRFLOW_ROOT_FOLDERS = ("dags", "plugins", "include")
 
 
 @dataclass(frozen=True)

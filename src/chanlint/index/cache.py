@@ -37,7 +37,6 @@ class RunMemo:
     read: set[str]  # files the analysis parsed (up front or on demand)
     relevant: set[str]  # files that were relevant (parsed up front)
     findings: list  # judged findings, before suppressions, baseline and focus
-    entry_count: int = 0
     unresolved: set[str] = field(default_factory=set)  # module names imports asked for and did not find
 
 

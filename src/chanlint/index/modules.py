@@ -61,14 +61,6 @@ class ModuleInfo:
         return pos.start.line if pos else 0
 
 
-@dataclass(frozen=True)
-class ParseFailure:
-    path: Path
-    line: int
-    column: int
-    reason: str
-
-
 def _collect_definitions(module: ModuleInfo) -> None:
     """Every def/class with a qualname like Python's own (`outer.<locals>.inner`).
 
