@@ -391,3 +391,12 @@ def missing_targets(catalog: Catalog, tree: SourceTree, locations: dict[str, str
             if not present:
                 missing.add(target)
     return missing
+
+
+def source_release(paths: list[Path]) -> str | None:
+    """The Airflow release (major.minor) of a core wheel among the sources, from its file name."""
+    for path in paths:
+        match = re.match(r"apache_airflow_core-(\d+)\.(\d+)\.", path.name)
+        if match:
+            return f"{match.group(1)}.{match.group(2)}"
+    return None
