@@ -134,3 +134,31 @@ def test_scanning_only_the_dags_folder_still_resolves_the_project(tmp_path) -> N
     assert result.exit_code == 1, result.output
     paths = {f["path"] for f in json.loads(result.output)["findings"]}
     assert "include/callbacks.py" in paths
+
+
+def test_scanned_airflow_source_does_not_hide_the_catalog(tmp_path) -> None:
+    """When the tree holds Airflow's own source (a provider or core checkout), SDK calls stay SDK calls."""
+    write_tree(
+        tmp_path,
+        {
+            "plugins/airflow/__init__.py": "",
+            "plugins/airflow/sdk/__init__.py": "from airflow.sdk.definitions.dag import DAG\n",
+            "plugins/airflow/sdk/definitions/__init__.py": "",
+            "plugins/airflow/sdk/definitions/dag.py": (
+            "class DAG:\n    def __init__(self, dag_id, **kwargs):\n        pass\n"
+        ),
+            "plugins/airflow/hooks/__init__.py": "",
+            "plugins/airflow/hooks/base.py": (
+                "class BaseHook:\n    @classmethod\n    def get_connection(cls, conn_id):\n        return None\n"
+            ),
+            "dags/d.py": (
+                "from airflow.sdk import DAG\nfrom airflow.hooks.base import BaseHook\n\n"
+                "def cb(context):\n    BaseHook.get_connection('x')\n    context['ti'].xcom_push(key='k', value=1)\n\n"
+                "with DAG('d', on_failure_callback=cb):\n    pass\n"
+            ),
+            "pyproject.toml": "[tool.chanlint.policy]\ndag-processor = []\n",
+        },
+    )
+    result = run(["check", "--no-cache", "--format", "json", "."], tmp_path)
+    found = {(f["code"], f["message_type"]) for f in json.loads(result.output)["findings"]}
+    assert found == {("CHL002", "GetConnection"), ("CHL002", "MaskSecret"), ("CHL001", "SetXCom")}

@@ -617,6 +617,10 @@ class Evaluator:
         return one(Ref(self.catalog.canonical(f"{name}.{attr}")))
 
     def _own_member(self, cls: str, attr: str) -> Values | None:
+        """A class's own member; an API table target wins even over the scanned SDK's source."""
+        target = f"{cls}.{attr}"
+        if any(self.catalog.is_known_target(kind, target) for kind in ("call", "attribute")):
+            return one(Ref(target))
         info = self.program.classes.get(cls)
         if info is not None:
             if attr in info.methods:
@@ -626,9 +630,6 @@ class Evaluator:
                 return one(Ref(method))
             attrs = self.class_attrs.get(cls, {})
             return attrs.get(attr)
-        target = f"{cls}.{attr}"
-        if any(self.catalog.is_known_target(kind, target) for kind in ("call", "attribute")):
-            return one(Ref(target))
         return None
 
     def _inst_attr(self, value: Inst, attr: str, node: cst.CSTNode, scope: Scope) -> Values:
@@ -641,6 +642,8 @@ class Evaluator:
             if apis:
                 self.record(apis, cls, node, scope)
                 return self._returns(apis)
+            if self.catalog.is_known_target("call", f"{cls}.{attr}"):
+                return one(Ref(f"{cls}.{attr}"))
             info = self.program.classes.get(cls)
             if info is not None:
                 if attr in info.methods:
@@ -758,17 +761,37 @@ class Evaluator:
     def call_ref(
         self, name: str, args: list[Values], kwargs: dict[str, Values], node: cst.CSTNode, scope: Scope
     ) -> Values:
+        # The catalog comes first: when the scanned tree holds Airflow's own source, `Variable.get`
+        # or `DAG(...)` must still be the SDK call, not a scanned function to walk into.
+        canonical = self.catalog.canonical(name)
+        apis = self.catalog.lookup("call", canonical, frozenset(kwargs))
+        if apis:
+            self.record(apis, canonical, node, scope)
+            return self._returns(apis)
+        if self.catalog.is_known_target("call", canonical):
+            return EMPTY  # a table row whose form (keywords) no variant covers
+        marked = self._call_marker(canonical, args, kwargs, node, scope)
+        if marked is not None:
+            return marked
         if name in self.program.functions or name in self.lambdas:
             if name in self.task_functions:
                 return EMPTY  # calling a @task at parse time builds a task; the body runs later
             return self.invoke(name, args, kwargs, node, scope)
         if name in self.program.classes:
             return self.instantiate(name, args, kwargs, node, scope)
-        canonical = self.catalog.canonical(name)
-        apis = self.catalog.lookup("call", canonical, frozenset(kwargs))
-        if apis:
-            self.record(apis, canonical, node, scope)
-            return self._returns(apis)
+        if self.program.external_bases(canonical):
+            return self.instantiate(canonical, args, kwargs, node, scope)
+        owner, _, method = canonical.rpartition(".")
+        if method == self.sig["operator_partial"] and owner and self._is_operator(owner):
+            self.register_task_callbacks(kwargs, node, scope)  # a mapped operator's callbacks
+            return EMPTY
+        last = canonical.rsplit(".", 1)[-1]
+        return one(Inst(canonical)) if last[:1].isupper() else EMPTY
+
+    def _call_marker(
+        self, canonical: str, args: list[Values], kwargs: dict[str, Values], node: cst.CSTNode, scope: Scope
+    ) -> Values | None:
+        """Calls the catalog marks (DAG, @task, deadline callbacks, partial...); None for any other."""
         if canonical in self._get_current_context:
             return one(Inst(self._context_type))
         if canonical in self._partial and args:
@@ -793,14 +816,7 @@ class Evaluator:
             callback = DeadlineCallbackV(canonical, target, kwargs.get(self.sig["deadline_kwargs"], EMPTY))
             self.register("deadline_callback", canonical, callback, node, scope)
             return one(callback)
-        if self.program.external_bases(canonical):
-            return self.instantiate(canonical, args, kwargs, node, scope)
-        owner, _, method = canonical.rpartition(".")
-        if method == self.sig["operator_partial"] and owner and self._is_operator(owner):
-            self.register_task_callbacks(kwargs, node, scope)  # a mapped operator's callbacks
-            return EMPTY
-        last = canonical.rsplit(".", 1)[-1]
-        return one(Inst(canonical)) if last[:1].isupper() else EMPTY
+        return None
 
     def instantiate(
         self, cls: str, args: list[Values], kwargs: dict[str, Values], node: cst.CSTNode, scope: Scope
