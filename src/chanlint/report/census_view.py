@@ -176,11 +176,12 @@ def plot(census: Census, catalog: Catalog, target: Path) -> None:
     needing = census.entry_points_needing()
     counts = census.entry_counts()
     grid = [[needing.get(row, {}).get(g, 0) for g in groups] for row in rows]
+    # Colour by the share of the row's entry points (rows differ in size by 100x); label by count.
+    shares = [[value / max(counts.get(row, 0), 1) for value in line] for row, line in zip(rows, grid, strict=True)]
     fig, ax = plt.subplots(figsize=(1.1 * len(groups) + 3.5, 0.55 * max(len(rows), 1) + 1.6))
-    image = ax.imshow(grid or [[0] * len(groups)], cmap="Blues", aspect="auto", vmin=0)
+    image = ax.imshow(shares or [[0] * len(groups)], cmap="Blues", aspect="auto", vmin=0, vmax=1)
     ax.set_xticks(range(len(groups)), labels=groups, rotation=35, ha="right")
     ax.set_yticks(range(len(rows)), labels=[f"{p} / {k} ({counts.get((p, k), 0)})" for p, k in rows])
-    peak = max((v for line in grid for v in line), default=0)
     for i, line in enumerate(grid):
         for j, value in enumerate(line):
             if value:
@@ -190,11 +191,11 @@ def plot(census: Census, catalog: Catalog, target: Path) -> None:
                     str(value),
                     ha="center",
                     va="center",
-                    color="white" if value > peak / 2 else "black",
+                    color="white" if shares[i][j] > 0.5 else "black",
                     fontsize=9,
                 )
     ax.set_title(f"Entry points needing each access group (Airflow {census.airflow_version})")
-    fig.colorbar(image, ax=ax, label="entry points")
+    fig.colorbar(image, ax=ax, label="share of the row's entry points")
     fig.tight_layout()
     fig.savefig(target)
     plt.close(fig)
