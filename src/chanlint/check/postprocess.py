@@ -87,39 +87,34 @@ def read_suppressions(path: str) -> list[Suppression]:
     return found
 
 
-def fingerprint(finding: Finding, root: Path, occurrence: int) -> str:
-    """Stable across line shifts: what runs, what it calls, what it sends, and where (by file)."""
+def identity(finding: Finding, root: Path) -> tuple[str, ...]:
+    """What a finding is, without its line: what runs, what it calls, what it sends, and where (by file)."""
     innermost = finding.chain[-1].function if finding.chain else ""
-    parts = [
+    entry = finding.entrypoint
+    return (
         finding.code,
         _relative(finding.path, root),
-        finding.entrypoint.kind,
-        finding.entrypoint.name,
+        entry.kind,
+        entry.name,
         finding.call,
         finding.message_type,
         finding.process,
         innermost,
-        str(occurrence),
-    ]
+    )
+
+
+def fingerprint(finding: Finding, root: Path, occurrence: int) -> str:
+    """Stable across line shifts; `occurrence` tells identical findings in one function apart."""
+    parts = (*identity(finding, root), str(occurrence))
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
 def with_fingerprints(findings: list[Finding], root: Path) -> list[Finding]:
-    """Identical findings in one function are told apart by their order in the file."""
-    counts: dict[tuple, int] = defaultdict(int)
+    """Identical findings in one function are numbered by their order in the file."""
+    counts: dict[tuple[str, ...], int] = defaultdict(int)
     result = []
     for finding in sorted(findings, key=Finding.sort_key):
-        innermost = finding.chain[-1].function if finding.chain else ""
-        key = (
-            finding.code,
-            finding.path,
-            finding.entrypoint.kind,
-            finding.entrypoint.name,
-            finding.call,
-            finding.message_type,
-            finding.process,
-            innermost,
-        )
+        key = identity(finding, root)
         result.append(replace(finding, fingerprint=fingerprint(finding, root, counts[key])))
         counts[key] += 1
     return result
