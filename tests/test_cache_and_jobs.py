@@ -121,3 +121,28 @@ def test_a_bad_baseline_file_is_a_user_error(tmp_path) -> None:
     (folder / "b.json").write_text("[1, 2]")
     result = run(["check", "--baseline", "b.json", "."], folder)
     assert result.exit_code == 2 and "not a chanlint baseline" in result.output
+
+
+def test_concurrent_runs_share_a_cache_safely(tmp_path) -> None:
+    """Four processes on one cache folder at once: every run succeeds, outputs agree, the cache loads."""
+    import subprocess
+    import sys
+
+    from chanlint.index.cache import Cache
+
+    folder, cache = project(tmp_path), tmp_path / "shared-cache"
+    command = [sys.executable, "-m", "chanlint", "check", "--format", "json", "--cache-dir", str(cache), "."]
+    for _ in range(2):  # a cold round, then a warm one
+        procs = [
+            subprocess.Popen(command, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(4)
+        ]
+        results = [p.communicate(timeout=120) for p in procs]
+        assert [p.returncode for p in procs] == [1, 1, 1, 1], [r[1] for r in results]
+        assert len({out for out, _ in results}) == 1
+    from chanlint.catalog import catalog_stamp
+
+    loaded = Cache(cache, catalog_stamp())
+    loaded.load()
+    assert loaded.data.indexes and loaded.data.runs  # a whole, current cache, not a torn one
+    assert not list(cache.glob(".cache-*"))  # no temporary file left behind

@@ -145,8 +145,8 @@ def test_scanned_airflow_source_does_not_hide_the_catalog(tmp_path) -> None:
             "plugins/airflow/sdk/__init__.py": "from airflow.sdk.definitions.dag import DAG\n",
             "plugins/airflow/sdk/definitions/__init__.py": "",
             "plugins/airflow/sdk/definitions/dag.py": (
-            "class DAG:\n    def __init__(self, dag_id, **kwargs):\n        pass\n"
-        ),
+                "class DAG:\n    def __init__(self, dag_id, **kwargs):\n        pass\n"
+            ),
             "plugins/airflow/hooks/__init__.py": "",
             "plugins/airflow/hooks/base.py": (
                 "class BaseHook:\n    @classmethod\n    def get_connection(cls, conn_id):\n        return None\n"
