@@ -24,9 +24,8 @@ from chanlint.discover.files import (
     SourceFile,
     find_layout,
     find_module_file,
-    in_dag_folder,
+    is_dag_file,
     iter_python_files,
-    might_contain_dag,
     module_names,
 )
 from chanlint.index.cache import Cache, RunMemo, content_hash
@@ -69,7 +68,7 @@ class Report:
 def check(paths: list[Path], settings: Settings, options: CheckOptions | None = None) -> Report:
     options = options or CheckOptions()
     catalog = settings.catalog()
-    layout = find_layout(paths, settings.project_root, settings.import_roots)
+    layout = find_layout(paths, settings.project_root, settings.import_roots, catalog.layout)
     files, skipped = iter_python_files(paths, settings.exclude, settings.max_file_size, options.follow_symlinks)
     cache = Cache(options.cache_dir, catalog_stamp()) if options.cache_dir else None
     if cache is not None:
@@ -87,7 +86,7 @@ def check(paths: list[Path], settings: Settings, options: CheckOptions | None = 
             problems.append(_file_problem(path, 1, 1, f"cannot read file: {exc.strerror or exc}", "CHL905"))
             continue
         names = module_names(path, layout.import_roots)
-        dag_file = in_dag_folder(path, layout) and might_contain_dag(data)
+        dag_file = is_dag_file(path, data, layout)
         sources[path] = (SourceFile(path, names[0], tuple(names[1:]), path.name == "__init__.py", dag_file), data)
         hashes[str(path)] = content_hash(data)
     indexes = _index_all(sources, hashes, registration_tokens(catalog), cache, options)

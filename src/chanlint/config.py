@@ -126,8 +126,9 @@ def guess_project_root(target: Path) -> Path:
     start = target.resolve()
     if start.is_file():
         start = start.parent
+    dag_folder = load_catalog(available_versions()[-1]).layout["dag_folder"]
     for folder in (start, *start.parents):
-        if (folder / "dags").is_dir():
+        if (folder / dag_folder).is_dir():
             return folder
     return start
 

@@ -98,3 +98,28 @@ def test_deadline_runner_passes_the_context_keyword() -> None:
 
     source = inspect.getsource(callback_supervisor.execute_callback)
     assert f'"{CATALOG.signatures["deadline_context"]}"' in source
+
+
+def test_safe_mode_test_matches_airflows_own(tmp_path) -> None:
+    """The catalog's [layout] safe-mode words give Airflow's answer on every variant."""
+    from airflow.utils.file import might_contain_dag_via_default_heuristic
+
+    from chanlint.discover.files import find_layout, passes_safe_mode
+
+    layout = find_layout([tmp_path], tmp_path, [], CATALOG.layout)
+    texts = [
+        "",
+        "import airflow",
+        "dag = 1",
+        "from airflow import DAG",
+        "from AIRFLOW.sdk import Asset",
+        "# airflow assets",
+        "AirFlow dAg",
+        "airflow_dags",
+        "x = 'airflow'\ny = 'ASSET'",
+        "import os",
+    ]
+    for i, text in enumerate(texts):
+        path = tmp_path / f"f{i}.py"
+        path.write_text(text)
+        assert passes_safe_mode(text.encode(), layout) == might_contain_dag_via_default_heuristic(str(path)), text

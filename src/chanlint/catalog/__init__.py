@@ -142,6 +142,7 @@ def _build(raw: dict) -> Catalog:
         types={k: dict(v) for k, v in raw.get("types", {}).items()},
         signatures=dict(raw["signatures"]),
         sent_by_runtime=tuple(raw.get("sent_by_runtime", ())),
+        layout=dict(raw["layout"]),
         locations=dict(raw.get("locations", {})),
         notes=tuple(raw.get("notes", ())),
         calls=calls,

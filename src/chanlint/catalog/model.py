@@ -59,6 +59,7 @@ class Catalog:
     types: dict[str, dict[str, str]]
     signatures: dict[str, str]
     sent_by_runtime: tuple[str, ...]
+    layout: dict  # dag_folder, import_folders, non_dag_folders, safe_mode_all, safe_mode_any
     locations: dict[str, str]  # canonical class -> where this release defines it (if elsewhere)
     notes: tuple[str, ...]  # release-specific facts worth showing users
     calls: tuple[ApiCall, ...]

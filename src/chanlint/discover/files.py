@@ -42,14 +42,20 @@ class Layout:
     project_root: Path
     import_roots: list[Path] = field(default_factory=list)
     dag_folders: list[Path] = field(default_factory=list)
+    non_dag_folders: list[Path] = field(default_factory=list)
+    safe_mode_all: tuple[bytes, ...] = ()
+    safe_mode_any: tuple[bytes, ...] = ()
 
 
-def find_layout(paths: list[Path], project_root: Path, extra_roots: list[Path]) -> Layout:
-    """Import roots: configured ones, then dags/ and plugins/ (on Airflow's sys.path), then the root."""
+def find_layout(paths: list[Path], project_root: Path, extra_roots: list[Path], spec: dict) -> Layout:
+    """Import roots: configured ones, then the folders Airflow puts on sys.path, then the root.
+
+    `spec` is the catalog's [layout]: folder names and the safe-mode words.
+    """
     roots: list[Path] = [r.resolve() for r in extra_roots]
-    dags = project_root / "dags"
+    dags = project_root / spec["dag_folder"]
     dag_folders = [dags.resolve()] if dags.is_dir() else [p.resolve() for p in paths if p.is_dir()]
-    for name in ("dags", "plugins"):
+    for name in spec["import_folders"]:
         folder = project_root / name
         if folder.is_dir():
             roots.append(folder.resolve())
@@ -61,7 +67,14 @@ def find_layout(paths: list[Path], project_root: Path, extra_roots: list[Path]) 
     for r in roots:
         if r not in unique:
             unique.append(r)
-    return Layout(project_root=project_root.resolve(), import_roots=unique, dag_folders=dag_folders)
+    return Layout(
+        project_root=project_root.resolve(),
+        import_roots=unique,
+        dag_folders=dag_folders,
+        non_dag_folders=[project_root / name for name in spec["non_dag_folders"]],
+        safe_mode_all=tuple(word.encode() for word in spec["safe_mode_all"]),
+        safe_mode_any=tuple(word.encode() for word in spec["safe_mode_any"]),
+    )
 
 
 @dataclass(frozen=True)
@@ -156,25 +169,19 @@ def module_names(path: Path, roots: list[Path]) -> list[str]:
     return names
 
 
-def might_contain_dag(data: bytes) -> bool:
-    """Airflow's safe-mode heuristic: a DAG file mentions both 'airflow' and 'dag'."""
+def is_dag_file(path: Path, data: bytes, layout: Layout) -> bool:
+    """In the dags folder (not a plugins/include folder) and passing Airflow's safe-mode test."""
+    if any(_inside(path, folder) for folder in layout.non_dag_folders if folder.is_dir()):
+        return False
+    if not any(_inside(path, folder) for folder in layout.dag_folders):
+        return False
+    return passes_safe_mode(data, layout)
+
+
+def passes_safe_mode(data: bytes, layout: Layout) -> bool:
+    """Airflow's safe-mode test for files that may define DAGs (see the catalog's [layout])."""
     lowered = data.lower()
-    return b"airflow" in lowered and b"dag" in lowered
-
-
-def in_dag_folder(path: Path, layout: Layout) -> bool:
-    skip = [layout.project_root / "plugins", layout.project_root / "include"]
-    if any(_is_under(path, s) for s in skip if s.is_dir()):
-        return False
-    return any(_is_under(path, folder) for folder in layout.dag_folders)
-
-
-def _is_under(path: Path, folder: Path) -> bool:
-    try:
-        path.relative_to(folder)
-    except ValueError:
-        return False
-    return True
+    return all(w in lowered for w in layout.safe_mode_all) and any(w in lowered for w in layout.safe_mode_any)
 
 
 def find_module_file(name: str, roots: list[Path]) -> Path | None:
