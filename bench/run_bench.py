@@ -28,6 +28,10 @@ import zipfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "scripts"))
+
+from fetch_airflow_wheels import download  # noqa: E402
+
 CACHE = HERE / ".corpus-cache"
 WHEELS = CACHE / "wheels"
 # The 40 most-downloaded apache-airflow-providers-* packages, at pinned versions.
@@ -77,27 +81,7 @@ CORE = ["apache-airflow-core==3.3.2", "apache-airflow-task-sdk==1.3.2"]
 
 
 def fetch() -> list[Path]:
-    WHEELS.mkdir(parents=True, exist_ok=True)
-    wanted = [f"apache-airflow-providers-{p}" for p in PROVIDERS] + CORE
-    for requirement in wanted:
-        name, version = requirement.split("==")
-        stem = f"{name.replace('-', '_')}-{version}-"
-        if not any(w.name.startswith(stem) for w in WHEELS.glob("*.whl")):
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "pip",
-                    "download",
-                    "--quiet",
-                    "--no-deps",
-                    "--only-binary=:all:",
-                    "--dest",
-                    str(WHEELS),
-                    requirement,
-                ],
-                check=True,
-            )
+    download([f"apache-airflow-providers-{p}" for p in PROVIDERS] + CORE, WHEELS)
     return sorted(WHEELS.glob("*.whl"))
 
 

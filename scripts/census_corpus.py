@@ -79,7 +79,7 @@ def main() -> int:
         f'- Callbacks (task, DAG, deadline callbacks and notifiers) that would pass the "read + logging" '
         f"default the dev-list thread proposes: {len(passing)} of {len(callbacks)}.",
         f"- Uses of a message outside its process's union, all entry kinds: {len(refused)}.",
-        "- Reading note: the \"logging\" need of every parse entry is MaskSecret sent by Airflow core's own",
+        '- Reading note: the "logging" need of every parse entry is MaskSecret sent by Airflow core\'s own',
         "  import-time code (`airflow/__init__.py` -> `settings` -> `configuration.mask_secret`), reached because",
         "  this corpus contains core's source. A deployment imports Airflow once per process, not per DAG file.",
         "- The task row counts operators' `execute` (every message is allowed there); it is listed so the",

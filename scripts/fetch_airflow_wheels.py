@@ -26,17 +26,14 @@ def wheel_name(distribution: str, version: str) -> str:
     return f"{distribution.replace('-', '_')}-{version}-py3-none-any.whl"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dest", type=Path, default=DEFAULT_DEST)
-    args = parser.parse_args()
-    args.dest.mkdir(parents=True, exist_ok=True)
-    wanted = []
-    for version in available_versions():
-        catalog = load_catalog(version)
-        wanted += [("apache-airflow-core", catalog.core), ("apache-airflow-task-sdk", catalog.task_sdk)]
-    missing = [f"{d}=={v}" for d, v in wanted if not (args.dest / wheel_name(d, v)).is_file()]
-    for requirement in missing:  # one at a time: pip refuses two versions of one package in a call
+def download(requirements: list[str], dest: Path) -> int:
+    """`pip download --no-deps` each `name==version` whose wheel is not in dest yet; returns how many."""
+    dest.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for requirement in requirements:  # one at a time: pip refuses two versions of one package in a call
+        name, version = requirement.split("==")
+        if any(dest.glob(f"{name.replace('-', '_')}-{version}-*.whl")):
+            continue
         command = [
             sys.executable,
             "-m",
@@ -46,11 +43,25 @@ def main() -> int:
             "--no-deps",
             "--only-binary=:all:",
             "--dest",
-            str(args.dest),
+            str(dest),
             requirement,
         ]
         subprocess.run(command, check=True)
-    print(f"{len(wanted)} Airflow wheels in {args.dest} ({len(missing)} downloaded)")
+        count += 1
+    return count
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dest", type=Path, default=DEFAULT_DEST)
+    args = parser.parse_args()
+    args.dest.mkdir(parents=True, exist_ok=True)
+    wanted = []
+    for version in available_versions():
+        catalog = load_catalog(version)
+        wanted += [("apache-airflow-core", catalog.core), ("apache-airflow-task-sdk", catalog.task_sdk)]
+    downloaded = download([f"{d}=={v}" for d, v in wanted], args.dest)
+    print(f"{len(wanted)} Airflow wheels in {args.dest} ({downloaded} downloaded)")
     return 0
 
 
