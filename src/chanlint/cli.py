@@ -18,7 +18,7 @@ from chanlint.api import check as run_check
 from chanlint.catalog import CatalogError
 from chanlint.check.postprocess import BaselineError, baseline_document
 from chanlint.check.rules import ALL_RULES, RULES_BY_CODE
-from chanlint.config import ConfigError, check_codes, find_config, load_settings
+from chanlint.config import ConfigError, Settings, check_codes, find_config, load_settings
 from chanlint.report import render
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -32,20 +32,43 @@ def main() -> None:
 
 FORMATS = ["text", "concise", "json", "sarif", "github", "gitlab"]
 
-
-@main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format."
-)
-@click.option(
+# Options shared by commands, declared once.
+output_option = click.option(
     "--output",
     "-o",
     "output_file",
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write the report to this file instead of standard output.",
 )
-@click.option("--airflow-version", help="Judge against this Airflow release (default: the installed one).")
+airflow_version_option = click.option(
+    "--airflow-version", help="Judge against this Airflow release (default: the installed one)."
+)
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Use this pyproject.toml or chanlint.toml instead of the nearest one.",
+)
+verbose_option = click.option("--verbose", is_flag=True, help="Show the traceback of an internal error.")
+
+
+def _settings(targets: list[Path], config_path: Path | None, airflow_version: str | None) -> Settings:
+    """The configuration for these paths (raises ConfigError with the file and key)."""
+    if config_path is not None and not config_path.is_file():
+        raise ConfigError(f"{config_path}: configuration file not found")
+    settings = load_settings(config_path or find_config(targets[0]), targets[0])
+    if airflow_version is not None:
+        settings.use_version(airflow_version)
+    return settings
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format."
+)
+@output_option
+@airflow_version_option
 @click.option("--select", multiple=True, help="Only these rule codes or prefixes (repeatable, or comma-separated).")
 @click.option("--ignore", multiple=True, help="Skip these rule codes or prefixes.")
 @click.option(
@@ -80,14 +103,9 @@ FORMATS = ["text", "concise", "json", "sarif", "github", "gitlab"]
     help="Processes for indexing files (default: the number of cores).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary on standard error.")
-@click.option("--verbose", is_flag=True, help="Show the traceback of an internal error.")
+@verbose_option
 @click.option("--follow-symlinks", is_flag=True, help="Read symlinked files that point outside the scanned folders.")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Use this pyproject.toml or chanlint.toml instead of the nearest one.",
-)
+@config_option
 def check(
     paths: tuple[Path, ...],
     output_format: str,
@@ -119,12 +137,7 @@ def check(
     if missing:
         _fail(f"no such file or directory: {missing[0]}")
     try:
-        if config_path is not None and not config_path.is_file():
-            raise ConfigError(f"{config_path}: configuration file not found")
-        config_file = config_path or find_config(targets[0])
-        settings = load_settings(config_file, targets[0])
-        if airflow_version is not None:
-            settings.use_version(airflow_version)
+        settings = _settings(targets, config_path, airflow_version)
         if baseline_file is not None:
             settings.baseline = baseline_file
         select_codes, ignore_codes = _codes(select, "--select"), _codes(ignore, "--ignore")
@@ -370,10 +383,10 @@ def _fail(message: str) -> None:
     help="Draw a heatmap of process/entry kind x group to FILE.svg or FILE.png (needs chanlint[plot]).",
 )
 @click.option("--suggest-policy", is_flag=True, help="Print the narrowest policy under which the code passes.")
-@click.option("--output", "-o", "output_file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--airflow-version", help="Judge against this Airflow release (default: the installed one).")
-@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--verbose", is_flag=True, help="Show the traceback of an internal error.")
+@output_option
+@airflow_version_option
+@config_option
+@verbose_option
 def census_command(
     paths: tuple[Path, ...],
     output_format: str,
@@ -397,9 +410,7 @@ def census_command(
     if plot_file is not None and plot_file.suffix.lower() not in {".svg", ".png"}:
         _fail(f"--plot writes .svg or .png files, not {plot_file.name}")
     try:
-        settings = load_settings(config_path or find_config(targets[0]), targets[0])
-        if airflow_version is not None:
-            settings.use_version(airflow_version)
+        settings = _settings(targets, config_path, airflow_version)
         result = take(targets, settings)
         catalog = settings.catalog()
         if plot_file is not None:
