@@ -34,7 +34,7 @@ def test_warm_run_reuses_findings_and_reports_the_same(tmp_path) -> None:
     cold = cached_check(folder, cache)
     assert not cold.from_cache and (cache / CACHE_FILE).is_file()
     warm = cached_check(folder, cache)
-    assert warm.from_cache and keys(warm) == keys(cold) and len(keys(cold)) == 5
+    assert warm.from_cache and keys(warm) == keys(cold) and len(keys(cold)) == 7
 
 
 def test_changing_a_file_the_analysis_read_recomputes(tmp_path) -> None:
@@ -44,7 +44,7 @@ def test_changing_a_file_the_analysis_read_recomputes(tmp_path) -> None:
     helpers.write_text(helpers.read_text().replace('    V.set("setting", "on")\n', "    pass\n"))
     after = cached_check(folder, cache)
     assert not after.from_cache
-    assert len(after.findings) == 4  # the PutVariable finding is gone
+    assert len(after.findings) == 6  # the PutVariable finding is gone
 
 
 def test_changing_a_file_nothing_reads_reuses(tmp_path) -> None:
@@ -74,7 +74,7 @@ def test_a_corrupt_cache_is_ignored_and_rewritten(tmp_path) -> None:
     cache.mkdir()
     (cache / CACHE_FILE).write_bytes(b"\x80\x04 this is not a pickle")
     report = cached_check(folder, cache)
-    assert len(report.findings) == 5 and not report.from_cache
+    assert len(report.findings) == 7 and not report.from_cache
     assert cached_check(folder, cache).from_cache
 
 

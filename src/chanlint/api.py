@@ -16,6 +16,7 @@ from chanlint.catalog import catalog_stamp
 from chanlint.check import postprocess as post
 from chanlint.check.census import Census, take_census
 from chanlint.check.checker import judge
+from chanlint.check.traps import judge_traps
 from chanlint.check.entrypoints import EntryPoint, collect_entrypoints
 from chanlint.check.findings import EntryRef, Finding
 from chanlint.check.rules import RULES_BY_CODE
@@ -156,7 +157,8 @@ def _analyse(sources, eager, layout, catalog, settings, problems, options):
     finally:
         sys.setrecursionlimit(limit)
     unresolved = {name for name in program.unresolved if find_module_file(name, layout.import_roots) is None}
-    return judge(entries, catalog, settings.expanded_policy()), entries, read, unresolved
+    findings = judge(entries, catalog, settings.expanded_policy()) + judge_traps(entries, catalog)
+    return sorted(findings, key=Finding.sort_key), entries, read, unresolved
 
 
 def _index_all(sources, hashes, tokens, cache, options) -> dict[str, FileIndex]:

@@ -6,7 +6,7 @@ import sys
 from functools import cache
 from importlib import resources
 
-from chanlint.catalog.model import ApiCall, Catalog, ExternalBase, Process
+from chanlint.catalog.model import ApiCall, Catalog, ExternalBase, Process, Trap
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -17,6 +17,7 @@ __all__ = ["ApiCall", "Catalog", "CatalogError", "Process", "available_versions"
 
 DEFAULT_VERSION = "3.3"
 CALL_KINDS = {"call", "attribute", "any-attribute", "subscript", "raise", "context-key"}
+TRAP_KINDS = {"call", "only-in", "registration", "deadline-context", "trigger-load"}
 
 
 class CatalogError(ValueError):
@@ -146,6 +147,17 @@ def _build(raw: dict) -> Catalog:
         locations=dict(raw.get("locations", {})),
         notes=tuple(raw.get("notes", ())),
         calls=calls,
+        traps={
+            trap_id: Trap(
+                id=trap_id,
+                kind=spec["kind"],
+                targets=tuple(spec.get("targets", ())),
+                works_in=tuple(spec.get("works_in", ())),
+                releases=tuple(spec["releases"]),
+            )
+            for trap_id, spec in raw.get("traps", {}).items()
+        },
+        deadline_context=dict(raw["deadline_context"]),
     )
 
 
@@ -171,5 +183,14 @@ def _validate(catalog: Catalog) -> None:
             for process in processes:
                 if process not in catalog.processes:
                     problems.append(f"entry point {kind}.{slot} names unknown process {process!r}")
+    for trap in catalog.traps.values():
+        if trap.kind not in TRAP_KINDS:
+            problems.append(f"trap {trap.id} has unknown kind {trap.kind!r}")
+        for place in trap.works_in:
+            kind, _, slot = place.partition(".")
+            if kind not in catalog.entrypoints and kind not in catalog.entrypoints["other"]:
+                problems.append(f"trap {trap.id} works in unknown entry kind {kind!r}")
+            elif slot and slot not in catalog.entrypoints.get(kind, {}):
+                problems.append(f"trap {trap.id} works in unknown slot {place!r}")
     if problems:
         raise CatalogError("; ".join(problems))

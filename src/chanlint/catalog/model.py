@@ -27,6 +27,27 @@ class ApiCall:
 
 
 @dataclass(frozen=True)
+class Trap:
+    """Code that sends nothing wrong but fails, or does nothing, where it runs ([traps])."""
+
+    id: str
+    kind: str  # "call" | "only-in" | "registration" | "deadline-context" | "trigger-load"
+    targets: tuple[str, ...]
+    works_in: tuple[str, ...]  # entry kinds or "kind.slot" where the code works
+    releases: tuple[str, ...]
+    # A trap is recorded like an API use but sends no message: channel rules see nothing in it.
+    sends: tuple[str, ...] = ()
+    only_in: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.id
+
+    def works(self, kind: str, slot: str) -> bool:
+        return kind in self.works_in or f"{kind}.{slot}" in self.works_in
+
+
+@dataclass(frozen=True)
 class Process:
     name: str
     title: str
@@ -63,13 +84,22 @@ class Catalog:
     locations: dict[str, str]  # canonical class -> where this release defines it (if elsewhere)
     notes: tuple[str, ...]  # release-specific facts worth showing users
     calls: tuple[ApiCall, ...]
+    traps: dict[str, Trap]
+    deadline_context: dict  # type, keys, values: what a deadline callback's `context` holds
     # Derived lookups, filled by __post_init__.
     calls_by_target: dict[tuple[str, str], list[ApiCall]] = field(default_factory=dict)
+    traps_by_target: dict[tuple[str, str], list[Trap]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for call in self.calls:
             for target in call.targets:
                 self.calls_by_target.setdefault((call.kind, target), []).append(call)
+        for trap in self.traps.values():
+            for target in trap.targets:
+                self.traps_by_target.setdefault((trap.kind, target), []).append(trap)
+
+    def trap_lookup(self, kind: str, target: str) -> list[Trap]:
+        return self.traps_by_target.get((kind, target), [])
 
     def canonical(self, name: str) -> str:
         """The canonical name of an import path, following declared aliases by prefix."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chanlint.resolve.evaluator import Evaluator, FuncResult, Registration, Use
+from chanlint.resolve.evaluator import Evaluator, Frame, FuncResult, Registration, Use
 from chanlint.resolve.values import Bound, DeadlineCallbackV, Inst, LambdaV, PartialV, Ref, Str, Values, one
 
 ENTRY_KINDS = ("task_callback", "dag_callback", "deadline_callback", "notifier", "trigger", "parse", "task")
@@ -18,6 +18,9 @@ class EntryPoint:
     line: int
     processes: tuple[str, ...]
     uses: tuple[Use, ...]
+    # The callback slot (on_execute_callback), deadline callback class, or for triggers
+    # "run" / "load" (import of its module and __init__, in TriggerRunner.create_triggers).
+    slot: str = ""
 
 
 def collect_entrypoints(
@@ -29,7 +32,7 @@ def collect_entrypoints(
     found: dict[tuple, EntryPoint] = {}
 
     def add(entry: EntryPoint) -> None:
-        key = (entry.kind, entry.name, entry.processes)
+        key = (entry.kind, entry.name, entry.processes, entry.slot)
         known = found.get(key)
         if known is None or (entry.path, entry.line) < (known.path, known.line):
             found[key] = entry
@@ -40,6 +43,7 @@ def collect_entrypoints(
             continue
         scope = evaluator.module_scope(module)
         add(EntryPoint("parse", module.name, str(module.path), 1, other["parse"], tuple(scope.uses)))
+    dag_files = frozenset(dag_modules)
     # Modules that are not DAG files still define classes and may register callbacks.
     for module in evaluator.program.modules:
         evaluator.module_scope(module)
@@ -49,7 +53,7 @@ def collect_entrypoints(
     while seen < len(evaluator.registrations):  # evaluating a callback may register more
         registration = evaluator.registrations[seen]
         seen += 1
-        for entry, notifier in _registration_entries(evaluator, registration):
+        for entry, notifier in _registration_entries(evaluator, registration, dag_files):
             if notifier:
                 # A base class of an attached notifier is not a notifier of its own.
                 attached_notifiers.update(evaluator.mro(notifier))
@@ -72,7 +76,12 @@ def collect_entrypoints(
             method = evaluator.find_method(fqn, catalog.signatures["trigger_method"])
             if method:
                 result = evaluator.run_function(method, [instance], {})
-                add(EntryPoint("trigger", fqn, path, line, other["trigger"], _uses(result)))
+                add(EntryPoint("trigger", fqn, path, line, other["trigger"], _uses(result), "run"))
+            # The triggerer imports the class's module, then calls __init__, before run().
+            loading = evaluator.module_scope(info.module).uses
+            if init:
+                loading = [*loading, *_uses(evaluator.run_function(init, [instance], {}))]
+            add(EntryPoint("trigger", fqn, path, line, other["trigger"], tuple(loading), "load"))
         if evaluator.is_subclass(fqn, notifier_base) and fqn not in attached_notifiers:
             method = evaluator.find_method(fqn, catalog.signatures["notifier_method"])
             if method:
@@ -90,7 +99,7 @@ def _uses(result: FuncResult | None) -> tuple[Use, ...]:
     return result.uses if result is not None else ()
 
 
-def _registration_entries(evaluator: Evaluator, reg: Registration):
+def _registration_entries(evaluator: Evaluator, reg: Registration, dag_files: frozenset[str]):
     catalog = evaluator.catalog
     context = one(Inst(catalog.context_type))
     if reg.kind == "task":
@@ -106,29 +115,65 @@ def _registration_entries(evaluator: Evaluator, reg: Registration):
     if reg.kind == "deadline_callback":
         assert isinstance(reg.target, DeadlineCallbackV)
         processes = catalog.entrypoints["deadline_callback"][reg.slot]
+        # A deadline callback gets Deadline.handle_miss's small dict, not the task context.
+        context = one(Inst(evaluator.deadline_context_type))
         kwargs = {k: v for value in reg.target.kwargs if hasattr(value, "items") for k, v in value.items}
         kwargs[catalog.signatures["deadline_context"]] = context
-        for target in _resolve_targets(evaluator, reg.target.target):
+        for target, by_path in _resolve_targets(evaluator, reg.target.target):
             name, result, notifier = _call_entry(evaluator, target, [], kwargs, context)
-            if name is not None:
-                yield EntryPoint("deadline_callback", name, reg.path, reg.line, processes, _uses(result)), notifier
+            if name is None:
+                continue
+            uses = _uses(result)
+            module = _defining_module(evaluator, target)
+            if module is not None and module.name in dag_files:
+                uses = (*_in_dag_file(evaluator, reg, module, by_path), *uses)
+            yield EntryPoint("deadline_callback", name, reg.path, reg.line, processes, uses, reg.slot), notifier
         return
     processes = catalog.entrypoints[reg.kind][reg.slot]
     name, result, notifier = _call_entry(evaluator, reg.target, [context], {}, context)
     if name is not None:
-        yield EntryPoint(reg.kind, name, reg.path, reg.line, processes, _uses(result)), notifier
+        yield EntryPoint(reg.kind, name, reg.path, reg.line, processes, _uses(result), reg.slot), notifier
 
 
-def _resolve_targets(evaluator: Evaluator, values: Values) -> list[object]:
-    """A deadline callback is a callable or its dotted import path."""
-    targets: list[object] = []
+def _defining_module(evaluator: Evaluator, target: object):
+    """The scanned module that defines a callable given as an object (not as a dotted path)."""
+    program = evaluator.program
+    name = target.name if isinstance(target, Ref) else target.cls if isinstance(target, Inst) else None
+    if name in program.functions:
+        return program.functions[name].module
+    if name in program.classes:
+        return program.classes[name].module
+    return None
+
+
+def _in_dag_file(evaluator: Evaluator, reg: Registration, module, by_path: bool) -> tuple[Use, ...]:
+    """What a deadline callback defined in a DAG file costs where it runs.
+
+    Given as an object, its path is the DAG file's module as the DAG processor loaded it
+    (unusual_prefix_<sha1>_...): a runner that imports the path cannot (a trap of its own),
+    a runner that re-executes the file sends the file's parse-time messages from its own
+    process. Given as a dotted path, importing it runs the file's top level just the same.
+    """
+    catalog = evaluator.catalog
+    uses: list[Use] = []
+    if by_path or reg.slot in catalog.marker("reexecutes_dag_file"):
+        uses.extend(evaluator.module_scope(module).uses)
+    if not by_path and reg.site is not None:
+        for trap in catalog.trap_lookup("registration", reg.slot):
+            uses.append(Use(trap, reg.slot, reg.site, (Frame(reg.site.path, reg.site.line, "<module>"),)))
+    return tuple(uses)
+
+
+def _resolve_targets(evaluator: Evaluator, values: Values) -> list[tuple[object, bool]]:
+    """A deadline callback is a callable or its dotted import path: (callable, given as a path)."""
+    targets: list[tuple[object, bool]] = []
     for value in values:
         if isinstance(value, Str):
             fqn = evaluator.program.resolve_dotted(value.value)
             if fqn is not None:
-                targets.append(Ref(fqn))
+                targets.append((Ref(fqn), True))
         else:
-            targets.append(value)
+            targets.append((value, False))
     return targets
 
 

@@ -28,6 +28,7 @@ class Rule:
     explanation: str
     valid: tuple[Example, ...] = ()
     invalid: tuple[Example, ...] = ()
+    trap: str = ""  # the catalog [traps] entry this rule reports, if any
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 import libcst as cst
 
 from chanlint.catalog import ApiCall, Catalog
+from chanlint.catalog.model import Trap
 from chanlint.index.modules import FunctionInfo, ModuleInfo
 from chanlint.resolve.program import Program
 from chanlint.resolve.values import (
@@ -33,6 +34,7 @@ from chanlint.resolve.values import (
 )
 
 MAX_DEPTH = 60
+_DICT_ATTRS = frozenset(dir(dict))
 _BUILTINS = frozenset(dir(builtins))
 
 
@@ -72,8 +74,8 @@ class Site:
 class Use:
     """One SDK call (or attribute read, raise, ...) reached, with the chain that reached it."""
 
-    api: ApiCall
-    target: str  # the API table target that matched
+    api: ApiCall | Trap  # a Trap sends nothing: only the trap rules look at it
+    target: str  # the API table target that matched (for a trap: what the code does)
     site: Site
     chain: tuple[Frame | PendingFrame, ...]
 
@@ -91,6 +93,7 @@ class Registration:
     path: str
     line: int
     kwargs: Values = EMPTY  # deadline callbacks: the kwargs= given
+    site: Site | None = None  # the registering call, for findings about the registration itself
 
 
 @dataclass
@@ -140,6 +143,8 @@ class Evaluator:
         self.depth = 0
         cat = self.catalog
         self._context_type = cat.context_type
+        self.deadline_context_type = str(cat.deadline_context["type"])
+        self._deadline_trap = next((t for t in cat.traps.values() if t.kind == "deadline-context"), None)
         self._type_checking = set(cat.marker("type_checking"))
         self._get_current_context = set(cat.marker("get_current_context"))
         self._partial = set(cat.marker("partial"))
@@ -598,6 +603,10 @@ class Evaluator:
         if isinstance(value, Ref):
             return self._ref_attr(value.name, attr)
         if isinstance(value, Inst):
+            if value.cls.startswith(f"{self.deadline_context_type}[") and attr not in _DICT_ATTRS:
+                # `context["dag_run"].run_id` in a deadline callback: the value is a plain dict.
+                self._record_deadline_trap(f"{value.cls.removeprefix(self.deadline_context_type)}.{attr}", node, scope)
+                return EMPTY
             return self._inst_attr(value, attr, node, scope)
         return EMPTY
 
@@ -684,6 +693,8 @@ class Evaluator:
             return EMPTY
         if value.cls == self._context_type:
             return self.context_item(key, node, scope)
+        if value.cls == self.deadline_context_type:
+            return self.deadline_context_item(key, node, scope)
         apis = self.catalog.lookup("subscript", value.cls)
         if apis:
             self.record(apis, value.cls, node, scope)
@@ -701,6 +712,19 @@ class Evaluator:
             self.record(apis, key, node, scope)
         typ = spec.get("type")
         return one(Inst(str(typ))) if typ else EMPTY
+
+    def deadline_context_item(self, key: str | None, node: cst.CSTNode, scope: Scope) -> Values:
+        """A deadline callback's context: a dict of a few keys, each a plain JSON dict."""
+        if key is None:
+            return EMPTY
+        if key not in self.catalog.deadline_context["keys"]:
+            self._record_deadline_trap(f"[{key!r}]", node, scope)
+            return EMPTY
+        return one(Inst(f"{self.deadline_context_type}[{key!r}]"))
+
+    def _record_deadline_trap(self, access: str, node: cst.CSTNode, scope: Scope) -> None:
+        if self._deadline_trap is not None:
+            self.record([self._deadline_trap], f"context{access}", node, scope)
 
     # ------------------------------------------------------------------ calls
     def call(self, node: cst.Call, scope: Scope) -> Values:
@@ -764,6 +788,9 @@ class Evaluator:
         # The catalog comes first: when the scanned tree holds Airflow's own source, `Variable.get`
         # or `DAG(...)` must still be the SDK call, not a scanned function to walk into.
         canonical = self.catalog.canonical(name)
+        traps = self.catalog.trap_lookup("call", canonical)
+        if traps:
+            self.record(traps, canonical, node, scope)
         apis = self.catalog.lookup("call", canonical, frozenset(kwargs))
         if apis:
             self.record(apis, canonical, node, scope)
@@ -892,8 +919,9 @@ class Evaluator:
     def register(
         self, kind: str, slot: str, target: object, node: cst.CSTNode, scope: Scope, kwargs: Values = EMPTY
     ) -> None:
-        line = scope.module.line_of(node)
-        self.registrations.append(Registration(kind, slot, target, str(scope.module.path), line, kwargs))
+        site = self.site_of(node, scope)
+        line = site.line if site else 0
+        self.registrations.append(Registration(kind, slot, target, str(scope.module.path), line, kwargs, site))
 
     def register_task_callbacks(self, kwargs: dict[str, Values], node: cst.CSTNode, scope: Scope) -> None:
         for slot in self._task_slots:
@@ -942,12 +970,18 @@ class Evaluator:
         return any(isinstance(v, Ref) and v.name in self._type_checking for v in values)
 
     # ------------------------------------------------------------------ uses
-    def record(self, apis: list[ApiCall], target: str, node: cst.CSTNode, scope: Scope) -> None:
+    @staticmethod
+    def site_of(node: cst.CSTNode, scope: Scope) -> Site | None:
         pos = scope.module.positions.get(node)
         if pos is None:
+            return None
+        return Site(str(scope.module.path), pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1)
+
+    def record(self, apis: Sequence[ApiCall | Trap], target: str, node: cst.CSTNode, scope: Scope) -> None:
+        site = self.site_of(node, scope)
+        if site is None:
             return
-        site = Site(str(scope.module.path), pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1)
-        frame = scope.frame(pos.start.line)
+        frame = scope.frame(site.line)
         for api in apis:
             scope.uses.append(Use(api, target, site, (frame,)))
 

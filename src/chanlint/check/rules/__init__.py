@@ -6,6 +6,11 @@ from chanlint.check.findings import Rule
 from chanlint.check.rules import (
     chl001_outside_union,
     chl002_outside_policy,
+    chl101_no_current_context,
+    chl102_async_callback_in_dag_file,
+    chl103_task_context_in_deadline_callback,
+    chl104_lifecycle_outside_task,
+    chl105_call_while_loading_trigger,
     chl900_syntax_error,
     chl901_unused_suppression,
     chl902_blanket_suppression,
@@ -20,6 +25,11 @@ from chanlint.check.rules import (
 ALL_RULES: tuple[Rule, ...] = (
     chl001_outside_union.RULE,
     chl002_outside_policy.RULE,
+    chl101_no_current_context.RULE,
+    chl102_async_callback_in_dag_file.RULE,
+    chl103_task_context_in_deadline_callback.RULE,
+    chl104_lifecycle_outside_task.RULE,
+    chl105_call_while_loading_trigger.RULE,
     chl900_syntax_error.RULE,
     chl901_unused_suppression.RULE,
     chl902_blanket_suppression.RULE,
@@ -31,3 +41,4 @@ ALL_RULES: tuple[Rule, ...] = (
     chl908_too_deep.RULE,
 )
 RULES_BY_CODE = {rule.code: rule for rule in ALL_RULES}
+TRAP_RULES = {rule.trap: rule for rule in ALL_RULES if rule.trap}  # catalog [traps] id -> rule
