@@ -63,7 +63,10 @@ def test_each_release_judges_by_its_own_unions() -> None:
     assert by_release["3.1"] == by_release["3.2"] == {(22, "triggerer", "GetXComSequenceSlice")}
     assert by_release["3.3"] == {(18, "callback", "PutVariable"), (22, "triggerer", "GetXComSequenceSlice")}
     # 3.0 has no deadline alerts; from 3.1 on, an AsyncCallback defined in the DAG file cannot run.
-    traps = {v: {(f["code"], f["line"]) for f in json_for(folder, v)["findings"] if f["code"] == "CHL102"} for v in by_release}
+    traps = {
+        v: {(f["code"], f["line"]) for f in json_for(folder, v)["findings"] if f["code"] == "CHL102"}
+        for v in by_release
+    }
     assert traps["3.0"] == set() and traps["3.1"] == traps["3.2"] == traps["3.3"] == {("CHL102", 34)}
     texts = {f["text"] for f in json_for(folder, "3.1")["findings"]}
     assert all("of Airflow 3.1" in t for t in texts)

@@ -6,6 +6,7 @@ command) into .cache/airflow-wheels, or taken from $CHANLINT_WHEELS.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import sys
@@ -142,3 +143,64 @@ def test_verify_reads_an_installed_environment() -> None:
     result = CliRunner().invoke(main, ["catalog", "verify"])
     assert result.exit_code == 0, result.output
     assert "No drift" in result.output
+
+
+# ---- which releases each runtime trap applies to, read off each release's source ------------
+
+
+def _function_source(tree: SourceTree, rel: str, name: str) -> str:
+    text = tree.read(rel) or ""
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            return ast.get_source_segment(text, node) or ""
+    return ""
+
+
+def _no_current_context(tree: SourceTree) -> bool:
+    setters = {
+        rel for rel, text in tree.iter_texts(needle="set_current_context(") if "def set_current_context" not in text
+    }
+    return setters == {"airflow/sdk/execution_time/task_runner.py"}
+
+
+def _lifecycle_outside_task(tree: SourceTree) -> bool:
+    runner = _function_source(tree, "airflow/sdk/execution_time/task_runner.py", "_run_task_state_change_callbacks")
+    return "except Exception" in runner
+
+
+def _deadline_callback_in_dag_file(tree: SourceTree) -> bool:
+    stores_qualname = any("__module__}.{_callback.__qualname__}" in text for _, text in tree.iter_texts("airflow/sdk/"))
+    triggers = [tree.read(f"airflow/triggers/{name}.py") or "" for name in ("callback", "deadline")]
+    return stores_qualname and any("import_string(self.callback_path)" in text for text in triggers)
+
+
+def _deadline_context_shape(tree: SourceTree) -> bool:
+    builder = _function_source(tree, "airflow/models/deadline.py", "get_simple_context")
+    return '"dag_run":' in builder and '"deadline":' in builder and "model_dump(" in builder
+
+
+def _supervisor_call_while_loading_trigger(tree: SourceTree) -> bool:
+    rel = "airflow/jobs/triggerer_job_runner.py"
+    send = _function_source(tree, rel, "send")
+    create = _function_source(tree, rel, "create_triggers")
+    refuses_loop_thread = "async_to_sync" in send or "has_portal()" in send
+    return refuses_loop_thread and "get_trigger_by_classpath" in create and "ensure_portal" not in create
+
+
+TRAP_EVIDENCE = {
+    "no-current-context": _no_current_context,
+    "lifecycle-outside-task": _lifecycle_outside_task,
+    "deadline-callback-in-dag-file": _deadline_callback_in_dag_file,
+    "deadline-context-shape": _deadline_context_shape,
+    "supervisor-call-while-loading-trigger": _supervisor_call_while_loading_trigger,
+}
+
+
+def test_every_trap_has_release_evidence() -> None:
+    assert set(TRAP_EVIDENCE) == set(load_catalog("3.3").traps)
+
+
+@pytest.mark.parametrize("trap_id", sorted(TRAP_EVIDENCE))
+def test_each_trap_applies_to_exactly_the_releases_whose_source_shows_it(trap_id: str) -> None:
+    shown = [v for v in VERSIONS if TRAP_EVIDENCE[trap_id](tree_for(v))]
+    assert list(load_catalog("3.3").traps[trap_id].releases) == shown

@@ -50,3 +50,14 @@ def _make_unreadable(monkeypatch, root, names) -> None:
         return original(self)
 
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
+
+
+def test_trap_rules_document_the_releases_the_catalog_declares() -> None:
+    from chanlint.catalog import load_catalog
+    from chanlint.check.rules import TRAP_RULES
+
+    traps = load_catalog("3.3").traps
+    assert set(TRAP_RULES) == set(traps), "every catalog trap is reported by exactly one rule"
+    for trap_id, rule in TRAP_RULES.items():
+        section = rule.explanation.split("## Airflow versions\n", 1)[1].splitlines()[0]
+        assert section.split(" (")[0] == ", ".join(traps[trap_id].releases), rule.code

@@ -16,10 +16,10 @@ from chanlint.catalog import catalog_stamp
 from chanlint.check import postprocess as post
 from chanlint.check.census import Census, take_census
 from chanlint.check.checker import judge
-from chanlint.check.traps import judge_traps
 from chanlint.check.entrypoints import EntryPoint, collect_entrypoints
 from chanlint.check.findings import EntryRef, Finding
 from chanlint.check.rules import RULES_BY_CODE
+from chanlint.check.traps import judge_traps
 from chanlint.config import Settings
 from chanlint.discover.files import (
     SourceFile,

@@ -19,6 +19,10 @@ class ApiCall:
     returns: str | None = None
     only_in: tuple[str, ...] = ()
 
+    def sent_in(self, kind: str, slot: str) -> bool:
+        """Whether code of this entry kind (and callback slot) really sends the messages."""
+        return not self.only_in or kind in self.only_in or f"{kind}.{slot}" in self.only_in
+
     def applies(self, keywords: frozenset[str]) -> bool:
         """Whether the call form (its keyword arguments) selects this row."""
         if self.keyword_present is not None and self.keyword_present not in keywords:
@@ -35,9 +39,10 @@ class Trap:
     targets: tuple[str, ...]
     works_in: tuple[str, ...]  # entry kinds or "kind.slot" where the code works
     releases: tuple[str, ...]
-    # A trap is recorded like an API use but sends no message: channel rules see nothing in it.
-    sends: tuple[str, ...] = ()
-    only_in: tuple[str, ...] = ()
+
+    def sent_in(self, kind: str, slot: str) -> bool:
+        """A trap is recorded like an API use but sends no message: channel rules skip it."""
+        return False
 
     @property
     def name(self) -> str:

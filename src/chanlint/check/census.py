@@ -100,7 +100,7 @@ def take_census(entries: list[EntryPoint], catalog: Catalog) -> Census:
         for process_name in entry.processes:
             process = catalog.processes[process_name]
             for use in entry.uses:
-                if use.api.only_in and entry.kind not in use.api.only_in:
+                if not use.api.sent_in(entry.kind, entry.slot):
                     continue
                 for message in dict.fromkeys(use.api.sends):
                     item = MessageUse(

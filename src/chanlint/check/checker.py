@@ -17,7 +17,7 @@ def judge(entries: list[EntryPoint], catalog: Catalog, policy: dict[str, frozens
             process = catalog.processes[process_name]
             allowed_by_policy = policy.get(process_name)
             for use in entry.uses:
-                if use.api.only_in and entry.kind not in use.api.only_in:
+                if not use.api.sent_in(entry.kind, entry.slot):
                     continue
                 for message in dict.fromkeys(use.api.sends):
                     if message not in process.messages:

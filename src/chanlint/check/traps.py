@@ -66,7 +66,7 @@ def _sprung(entry: EntryPoint, use: Use, active: dict[str, Trap]) -> tuple[Trap,
         return None
     by_kind = {trap.kind: trap for trap in active.values()}
     only_in = by_kind.get("only-in")
-    if only_in is not None and api.only_in and entry.kind not in api.only_in and not only_in.works(entry.kind, ""):
+    if only_in is not None and not api.sent_in(entry.kind, entry.slot):
         return only_in, api.name, ""
     loading = by_kind.get("trigger-load")
     if loading is not None and entry.kind == "trigger" and entry.slot == "load" and api.sends:
@@ -79,4 +79,3 @@ def _where(entry: EntryPoint) -> str:
     if entry.kind in ("task_callback", "dag_callback"):
         return f"{entry.kind.split('_')[0]} {entry.slot}"
     return entry.kind.replace("_", " ")
-

@@ -8,7 +8,7 @@ RULE = Rule(
     severity="error",
     trap="supervisor-call-while-loading-trigger",
     summary="{call} sends {message} while the {process_title} loads trigger {entry} (module import or "
-    "__init__): a synchronous supervisor call there raises RuntimeError and the trigger never runs",
+    "__init__), where no synchronous supervisor call can be answered: it fails and the trigger never runs",
     explanation="""\
 ## What it does
 Finds SDK calls that reach the supervisor (Variable.get, Connection.get,
@@ -19,11 +19,12 @@ modules it imports, or in the trigger's `__init__`.
 The triggerer imports a trigger's class (`import_string(classpath)`) and instantiates it
 in `TriggerRunner.create_triggers`, on the event loop's own thread. A synchronous
 supervisor call there cannot wait for its answer: since Airflow 3.2 it needs a greenback
-portal, which exists only inside a running trigger's `run()`, and raises "Sync SDK
-methods (e.g. get_connection(), get_variable()) cannot be called from a trigger's async
-def run() ..."; in 3.0 and 3.1 `async_to_sync` refuses to run on the loop's thread.
-A failed import fails the trigger (and its deferred task); a RuntimeError in `__init__`
-escapes `create_triggers` altogether.
+portal, which exists only inside a running trigger's `run()`, so the send raises
+RuntimeError ("Sync SDK methods ... cannot be called from a trigger's async def run()");
+in 3.0 and 3.1 `async_to_sync` refuses to run on the loop's thread. `Variable.get` and
+`get_connection` catch that error and report the variable or connection as *not found*
+(or quietly return your default), which sends you looking in the wrong place. The
+trigger fails to load, and its deferred task fails.
 
 ## Example
 ```python
