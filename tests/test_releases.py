@@ -187,7 +187,16 @@ def _supervisor_call_while_loading_trigger(tree: SourceTree) -> bool:
     return refuses_loop_thread and "get_trigger_by_classpath" in create and "ensure_portal" not in create
 
 
+def _notifier_without_async_notify(tree: SourceTree) -> bool:
+    rel = "airflow/sdk/bases/notifier.py"
+    awaits_async_notify = "async_notify(" in _function_source(tree, rel, "__await__")
+    unimplemented = "raise NotImplementedError" in _function_source(tree, rel, "async_notify")
+    triggers = [tree.read(f"airflow/triggers/{name}.py") or "" for name in ("callback", "deadline")]
+    return awaits_async_notify and unimplemented and any("await callback(" in text for text in triggers)
+
+
 TRAP_EVIDENCE = {
+    "notifier-without-async-notify": _notifier_without_async_notify,
     "no-current-context": _no_current_context,
     "lifecycle-outside-task": _lifecycle_outside_task,
     "deadline-callback-in-dag-file": _deadline_callback_in_dag_file,

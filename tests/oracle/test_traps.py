@@ -116,7 +116,7 @@ def test_lifecycle_actions_in_a_callback_change_state_only_where_the_table_says(
         assert state != baseline_state and lifecycle <= set(sent) - set(baseline)
     else:
         assert state == baseline_state or state.startswith("escaped finalize")
-        assert not lifecycle & (set(sent) - set(baseline))
+        assert set(sent) - set(baseline) == set(call.sends_anywhere)
 
 
 @pytest.mark.parametrize("case", LIFECYCLE, ids=[c.name for c, _ in LIFECYCLE])
@@ -193,6 +193,50 @@ def test_deadline_callbacks_defined_in_the_dag_file(tmp_path: Path, monkeypatch)
         ("CHL102", 15, "triggerer"),  # AsyncCallback(page_oncall)
         ("CHL001", 5, "callback"),  # Variable.set, re-run in the callback subprocess
     }
+
+
+# ---- CHL106: a notifier awaited by the triggerer -------------------------------------------
+
+NOTIFIERS = """\
+from airflow.sdk import BaseNotifier
+
+class SyncOnly(BaseNotifier):
+    def notify(self, context):
+        pass
+
+class Both(BaseNotifier):
+    def notify(self, context):
+        pass
+
+    async def async_notify(self, context):
+        pass
+"""
+
+
+def test_an_awaited_notifier_runs_async_notify_only(tmp_path: Path, monkeypatch) -> None:
+    write_tree(tmp_path, {"plugins/notifiers.py": NOTIFIERS})
+    monkeypatch.syspath_prepend(str(tmp_path / "plugins"))
+    failed = run_async_deadline_callback("notifiers.SyncOnly")
+    assert failed["state"] == "failed" and "NotImplementedError" in failed["body"]
+    assert run_async_deadline_callback("notifiers.Both")["state"] == "success"
+
+    alerts = [
+        f"DeadlineAlert(reference=DeadlineReference.DAGRUN_QUEUED_AT, interval=timedelta(hours={i}), "
+        f"callback={cls}({name}))"
+        for i, (cls, name) in enumerate(
+            [("AsyncCallback", "SyncOnly"), ("AsyncCallback", "Both"), ("SyncCallback", "SyncOnly")], 1
+        )
+    ]
+    write_tree(
+        tmp_path,
+        {
+            "dags/d.py": "from datetime import timedelta\n"
+            "from airflow.sdk import DAG, AsyncCallback, DeadlineAlert, DeadlineReference, SyncCallback\n"
+            "from notifiers import Both, SyncOnly\n\n"
+            "with DAG('d', deadline=[\n" + "".join(f"    {a},\n" for a in alerts) + "]):\n    pass\n"
+        },
+    )
+    assert {c for c in codes(tmp_path) if c[0] == "CHL106"} == {("CHL106", 6)}
 
 
 # ---- CHL103: the deadline context ------------------------------------------------------------

@@ -17,7 +17,7 @@ __all__ = ["ApiCall", "Catalog", "CatalogError", "Process", "available_versions"
 
 DEFAULT_VERSION = "3.3"
 CALL_KINDS = {"call", "attribute", "any-attribute", "subscript", "raise", "context-key"}
-TRAP_KINDS = {"call", "only-in", "registration", "deadline-context", "trigger-load"}
+TRAP_KINDS = {"call", "only-in", "registration", "awaited-notifier", "deadline-context", "trigger-load"}
 
 
 class CatalogError(ValueError):
@@ -113,6 +113,7 @@ def _build(raw: dict) -> Catalog:
             keyword_absent=c.get("when", {}).get("keyword_absent"),
             returns=c.get("returns"),
             only_in=tuple(c.get("only_in", ())),
+            sends_anywhere=tuple(c.get("sends_anywhere", ())),
         )
         for c in raw["calls"]
     ) + tuple(
@@ -176,6 +177,8 @@ def _validate(catalog: Catalog) -> None:
         for message in call.sends:
             if message not in catalog.message_group:
                 problems.append(f"call {call.name} sends {message}, which has no group")
+        if not set(call.sends_anywhere) <= set(call.sends):
+            problems.append(f"call {call.name}: sends_anywhere must be a part of sends")
         if not call.examples:
             problems.append(f"call {call.name} has no example for the oracle tests")
     for kind, table in catalog.entrypoints.items():

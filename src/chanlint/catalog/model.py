@@ -18,10 +18,15 @@ class ApiCall:
     keyword_absent: str | None = None
     returns: str | None = None
     only_in: tuple[str, ...] = ()
+    sends_anywhere: tuple[str, ...] = ()  # of `sends`, those sent even where `only_in` does not hold
 
     def sent_in(self, kind: str, slot: str) -> bool:
-        """Whether code of this entry kind (and callback slot) really sends the messages."""
+        """Whether code of this entry kind (and callback slot) has the call's full effect."""
         return not self.only_in or kind in self.only_in or f"{kind}.{slot}" in self.only_in
+
+    def messages_in(self, kind: str, slot: str) -> tuple[str, ...]:
+        """The messages the call really sends from code of this entry kind and slot."""
+        return self.sends if self.sent_in(kind, slot) else self.sends_anywhere
 
     def applies(self, keywords: frozenset[str]) -> bool:
         """Whether the call form (its keyword arguments) selects this row."""
@@ -35,14 +40,14 @@ class Trap:
     """Code that sends nothing wrong but fails, or does nothing, where it runs ([traps])."""
 
     id: str
-    kind: str  # "call" | "only-in" | "registration" | "deadline-context" | "trigger-load"
+    kind: str  # "call" | "only-in" | "registration" | "awaited-notifier" | "deadline-context" | "trigger-load"
     targets: tuple[str, ...]
     works_in: tuple[str, ...]  # entry kinds or "kind.slot" where the code works
     releases: tuple[str, ...]
 
-    def sent_in(self, kind: str, slot: str) -> bool:
+    def messages_in(self, kind: str, slot: str) -> tuple[str, ...]:
         """A trap is recorded like an API use but sends no message: channel rules skip it."""
-        return False
+        return ()
 
     @property
     def name(self) -> str:

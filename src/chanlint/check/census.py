@@ -100,9 +100,7 @@ def take_census(entries: list[EntryPoint], catalog: Catalog) -> Census:
         for process_name in entry.processes:
             process = catalog.processes[process_name]
             for use in entry.uses:
-                if not use.api.sent_in(entry.kind, entry.slot):
-                    continue
-                for message in dict.fromkeys(use.api.sends):
+                for message in dict.fromkeys(use.api.messages_in(entry.kind, entry.slot)):
                     item = MessageUse(
                         path=use.site.path,
                         line=use.site.line,

@@ -17,9 +17,7 @@ def judge(entries: list[EntryPoint], catalog: Catalog, policy: dict[str, frozens
             process = catalog.processes[process_name]
             allowed_by_policy = policy.get(process_name)
             for use in entry.uses:
-                if not use.api.sent_in(entry.kind, entry.slot):
-                    continue
-                for message in dict.fromkeys(use.api.sends):
+                for message in dict.fromkeys(use.api.messages_in(entry.kind, entry.slot)):
                     if message not in process.messages:
                         rule = chl001_outside_union.RULE
                     elif allowed_by_policy is not None and message not in allowed_by_policy:

@@ -119,11 +119,15 @@ def _registration_entries(evaluator: Evaluator, reg: Registration, dag_files: fr
         context = one(Inst(evaluator.deadline_context_type))
         kwargs = {k: v for value in reg.target.kwargs if hasattr(value, "items") for k, v in value.items}
         kwargs[catalog.signatures["deadline_context"]] = context
+        awaited = reg.slot in catalog.marker("awaits_callable")
+        notify_with = catalog.signatures["async_notifier_method"] if awaited else None
         for target, by_path in _resolve_targets(evaluator, reg.target.target):
-            name, result, notifier = _call_entry(evaluator, target, [], kwargs, context)
+            name, result, notifier = _call_entry(evaluator, target, [], kwargs, context, notify_with)
             if name is None:
                 continue
             uses = _uses(result)
+            if awaited and _lacks_async_notify(evaluator, target) and reg.site is not None:
+                uses = (*_trap_at(catalog.trap_lookup("awaited-notifier", reg.slot), reg), *uses)
             module = _defining_module(evaluator, target)
             if module is not None and module.name in dag_files:
                 uses = (*_in_dag_file(evaluator, reg, module, by_path), *uses)
@@ -159,9 +163,24 @@ def _in_dag_file(evaluator: Evaluator, reg: Registration, module, by_path: bool)
     if by_path or reg.slot in catalog.marker("reexecutes_dag_file"):
         uses.extend(evaluator.module_scope(module).uses)
     if not by_path and reg.site is not None:
-        for trap in catalog.trap_lookup("registration", reg.slot):
-            uses.append(Use(trap, reg.slot, reg.site, (Frame(reg.site.path, reg.site.line, "<module>"),)))
+        uses.extend(_trap_at(catalog.trap_lookup("registration", reg.slot), reg))
     return tuple(uses)
+
+
+def _trap_at(traps: list, reg: Registration) -> list[Use]:
+    """Trap uses located at the registering call itself (the code there is what is wrong)."""
+    assert reg.site is not None
+    return [Use(trap, reg.slot, reg.site, (Frame(reg.site.path, reg.site.line, "<module>"),)) for trap in traps]
+
+
+def _lacks_async_notify(evaluator: Evaluator, target: object) -> bool:
+    """A notifier class awaited by its runner, whose own code has no async_notify()."""
+    cls = target.name if isinstance(target, Ref) else None
+    if cls is None or cls not in evaluator.program.classes:
+        return False
+    if not evaluator.is_subclass(cls, evaluator.catalog.marker("notifier_base")):
+        return False
+    return evaluator._notifier_method(cls, evaluator.catalog.signatures["async_notifier_method"]) is None
 
 
 def _resolve_targets(evaluator: Evaluator, values: Values) -> list[tuple[object, bool]]:
@@ -178,9 +197,17 @@ def _resolve_targets(evaluator: Evaluator, values: Values) -> list[tuple[object,
 
 
 def _call_entry(
-    evaluator: Evaluator, target: object, args: list[Values], kwargs: dict[str, Values], context: Values
+    evaluator: Evaluator,
+    target: object,
+    args: list[Values],
+    kwargs: dict[str, Values],
+    context: Values,
+    notify_with: str | None = None,
 ) -> tuple[str | None, FuncResult | None, str | None]:
-    """Run a registered callable as Airflow would; returns (display name, result, notifier class)."""
+    """Run a registered callable as Airflow would; returns (display name, result, notifier class).
+
+    `notify_with` names the notifier method a runner that awaits the callable ends in.
+    """
     program = evaluator.program
     if isinstance(target, Ref) and target.name in program.functions:
         return target.name, evaluator.run_function(target.name, args, kwargs), None
@@ -192,7 +219,7 @@ def _call_entry(
         merged = dict(target.keywords)
         merged.update(kwargs)
         for inner in target.func:
-            name, result, notifier = _call_entry(evaluator, inner, [*target.args, *args], merged, context)
+            name, result, notifier = _call_entry(evaluator, inner, [*target.args, *args], merged, context, notify_with)
             if name is not None:
                 return f"functools.partial({name})", result, notifier
         return None, None, None
@@ -204,11 +231,11 @@ def _call_entry(
         if init:
             result = evaluator.run_function(init, [one(instance)], kwargs)
             uses.extend(_uses(result))
-        name, result, notifier = _call_entry(evaluator, instance, [context], {}, context)
+        name, result, notifier = _call_entry(evaluator, instance, [context], {}, context, notify_with)
         combined = FuncResult(uses=tuple(uses) + _uses(result), returns=frozenset())
         return (name or target.name), combined, notifier
     if isinstance(target, Inst):
-        notify = evaluator._notifier_method(target.cls)
+        notify = evaluator._notifier_method(target.cls, notify_with)
         method = notify or evaluator.find_method(target.cls, "__call__")
         if method is not None:
             result = evaluator.run_function(method, [one(target), *args], kwargs)

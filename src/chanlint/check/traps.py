@@ -59,7 +59,7 @@ def _sprung(entry: EntryPoint, use: Use, active: dict[str, Trap]) -> tuple[Trap,
             return None  # not a trap in this release
         if api.kind == "call" and not api.works(entry.kind, entry.slot):
             return api, use.target.rsplit(".", 1)[-1] + "()", ""
-        if api.kind == "registration":
+        if api.kind in ("registration", "awaited-notifier"):
             return api, use.target.rsplit(".", 1)[-1], ""
         if api.kind == "deadline-context" and entry.kind == "deadline_callback":
             return api, use.target, ""

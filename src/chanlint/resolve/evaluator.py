@@ -859,9 +859,15 @@ class Evaluator:
     def _is_operator(self, cls: str) -> bool:
         return self.is_subclass(cls, self.catalog.marker("operator_base"))
 
-    def _notifier_method(self, cls: str) -> str | None:
+    def _notifier_method(self, cls: str, name: str | None = None) -> str | None:
+        """The method Airflow calls on a notifier: notify(), or the one an awaiting runner calls.
+
+        A method only the notifier base class defines (its source scanned) does not count.
+        """
         if self.is_subclass(cls, self.catalog.marker("notifier_base")):
-            return self.find_method(cls, self.sig["notifier_method"])
+            method = self.find_method(cls, name or self.sig["notifier_method"])
+            if method is not None and method.rpartition(".")[0] not in self.catalog.marker("notifier_base"):
+                return method
         return None
 
     # ------------------------------------------------------------------ invocation

@@ -8,7 +8,7 @@ RULE = Rule(
     severity="error",
     trap="supervisor-call-while-loading-trigger",
     summary="{call} sends {message} while the {process_title} loads trigger {entry} (module import or "
-    "__init__), where no synchronous supervisor call can be answered: it fails and the trigger never runs",
+    "__init__), where no synchronous supervisor call can be answered: it fails (or quietly returns its default)",
     explanation="""\
 ## What it does
 Finds SDK calls that reach the supervisor (Variable.get, Connection.get,

@@ -1,0 +1,73 @@
+"""The runtime-trap rules (CHL101-CHL106) behave like every other rule: selected, ignored,
+suppressed, baselined, explained, and named by entry point and chain in every format."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from tests.helpers import FIXTURES, check_folder
+from tests.test_cli import run
+
+TRAP_CODES = {"CHL101", "CHL102", "CHL103", "CHL104", "CHL105", "CHL106"}
+
+
+def traps_project(tmp_path: Path) -> Path:
+    target = tmp_path / "proj"
+    shutil.copytree(FIXTURES / "traps", target, ignore=shutil.ignore_patterns("expected*.json"))
+    return target
+
+
+def test_the_traps_fixture_exercises_every_trap_rule() -> None:
+    assert {f.code for f in check_folder(FIXTURES / "traps").findings} >= TRAP_CODES
+
+
+def test_select_and_ignore_by_prefix(tmp_path: Path) -> None:
+    folder = traps_project(tmp_path)
+    only = json.loads(run(["check", "--format", "json", "--select", "CHL1", "."], folder).output)
+    assert {f["code"] for f in only["findings"]} == TRAP_CODES
+    rest = json.loads(run(["check", "--format", "json", "--ignore", "CHL10", "."], folder).output)
+    assert {f["code"] for f in rest["findings"]} == {"CHL001"}
+
+
+def test_a_suppression_comment_silences_exactly_its_line(tmp_path: Path) -> None:
+    folder = traps_project(tmp_path)
+    alerting = folder / "include" / "alerting.py"
+    text = alerting.read_text()
+    alerting.write_text(
+        text.replace('return get_current_context()["ti"]', 'return get_current_context()["ti"]  # noqa: CHL101')
+    )
+    codes = {(f.code, Path(f.path).name, f.line) for f in check_folder(folder).findings}
+    assert not any(c == "CHL101" for c, _, _ in codes)
+    assert ("CHL104", "alerting.py", 25) in codes
+
+
+def test_a_baseline_accepts_todays_traps_and_fails_a_new_one(tmp_path: Path) -> None:
+    folder = traps_project(tmp_path)
+    assert run(["check", "--write-baseline", "baseline.json", "."], folder).exit_code == 0
+    assert run(["check", "--baseline", "baseline.json", "."], folder).exit_code == 0
+    reporting = folder / "dags" / "reporting.py"
+    reporting.write_text(
+        reporting.read_text().replace(
+            "on_execute_callback=log_start", "on_execute_callback=log_failure, on_skipped_callback=log_start"
+        )
+    )
+    result = run(["check", "--baseline", "baseline.json", "--format", "json", "."], folder)
+    assert result.exit_code == 1
+    new = json.loads(result.output)["findings"]
+    assert {(f["code"], f["entrypoint"]["name"]) for f in new} == {("CHL101", "include.alerting.log_start")}
+
+
+def test_trap_findings_name_their_entry_point_and_chain_in_sarif(tmp_path: Path) -> None:
+    folder = traps_project(tmp_path)
+    sarif = json.loads(run(["check", "--format", "sarif", "--select", "CHL101", "."], folder).output)
+    results = sarif["runs"][0]["results"]
+    assert results and all(r["ruleId"] == "CHL101" for r in results)
+    assert all(r["codeFlows"][0]["threadFlows"][0]["locations"] for r in results)
+
+
+def test_explain_pages_exist_for_every_trap_rule(tmp_path: Path) -> None:
+    for code in sorted(TRAP_CODES):
+        result = run(["explain", code], tmp_path)
+        assert result.exit_code == 0 and "## Airflow versions" in result.output, code
