@@ -71,3 +71,35 @@ def test_explain_pages_exist_for_every_trap_rule(tmp_path: Path) -> None:
     for code in sorted(TRAP_CODES):
         result = run(["explain", code], tmp_path)
         assert result.exit_code == 0 and "## Airflow versions" in result.output, code
+
+
+def test_airflows_own_scanned_source_is_not_user_code(tmp_path: Path) -> None:
+    """With Airflow's source in the tree (a vendored copy, the census corpus), user code is not
+    followed into it: the runtime imported it long before, and the catalog says what it does."""
+    from tests.helpers import write_tree
+
+    write_tree(
+        tmp_path,
+        {
+            "plugins/airflow/__init__.py": "",
+            "plugins/airflow/settings_like.py": "from airflow.sdk import Variable\nVariable.get('x')\n",
+            "plugins/airflow/internals.py": (
+                "from airflow.exceptions import AirflowSkipException\n\n"
+                "def refuse():\n    raise AirflowSkipException('internal')\n"
+            ),
+            "plugins/poll.py": (
+                "import airflow.settings_like\nfrom airflow.internals import refuse\n"
+                "from airflow.triggers.base import BaseTrigger\n\n"
+                "class Poll(BaseTrigger):\n    async def run(self):\n        refuse()\n        yield None\n"
+            ),
+        },
+    )
+    assert check_folder(tmp_path).findings == []
+    # The same code outside Airflow's packages is user code, and both traps are reported.
+    for path in ("settings_like", "internals"):
+        (tmp_path / "plugins" / "airflow" / f"{path}.py").rename(tmp_path / "plugins" / f"{path}.py")
+    poll = tmp_path / "plugins" / "poll.py"
+    poll.write_text(
+        poll.read_text().replace("airflow.settings_like", "settings_like").replace("airflow.internals", "internals")
+    )
+    assert {f.code for f in check_folder(tmp_path).findings} == {"CHL104", "CHL105"}

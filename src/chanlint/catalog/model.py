@@ -95,6 +95,7 @@ class Catalog:
     notes: tuple[str, ...]  # release-specific facts worth showing users
     calls: tuple[ApiCall, ...]
     traps: dict[str, Trap]
+    runtime_code: dict  # packages, except: Airflow's own modules (see is_runtime_module)
     deadline_context: dict  # type, keys, values: what a deadline callback's `context` holds
     # Derived lookups, filled by __post_init__.
     calls_by_target: dict[tuple[str, str], list[ApiCall]] = field(default_factory=dict)
@@ -107,6 +108,14 @@ class Catalog:
         for trap in self.traps.values():
             for target in trap.targets:
                 self.traps_by_target.setdefault((trap.kind, target), []).append(trap)
+
+    def is_runtime_module(self, name: str) -> bool:
+        """Whether a module is Airflow's own runtime code (not a provider, not user code)."""
+
+        def under(packages) -> bool:
+            return any(name == p or name.startswith(f"{p}.") for p in packages)
+
+        return under(self.runtime_code["packages"]) and not under(self.runtime_code["except"])
 
     def trap_lookup(self, kind: str, target: str) -> list[Trap]:
         return self.traps_by_target.get((kind, target), [])
