@@ -20,7 +20,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from run_bench import CACHE, CORE, PROVIDERS, build_corpus, fetch  # noqa: E402
 
-from chanlint.api import census  # noqa: E402
+from chanlint.api import CheckOptions, census, check  # noqa: E402
 from chanlint.config import load_settings  # noqa: E402
 from chanlint.report.census_view import plot, render_markdown  # noqa: E402
 
@@ -54,6 +54,7 @@ def main() -> int:
         }
     )
     kinds = Counter(e.kind for e in result.entrypoints)
+    traps = Counter(f.code for f in check([root], settings, CheckOptions()).findings if f.code.startswith("CHL1"))
     packages = ", ".join(f"apache-airflow-providers-{p}" for p in PROVIDERS)
     plot(result, catalog, REPO / "docs" / "census.svg")
     page = [
@@ -79,9 +80,12 @@ def main() -> int:
         f'- Callbacks (task, DAG, deadline callbacks and notifiers) that would pass the "read + logging" '
         f"default the dev-list thread proposes: {len(passing)} of {len(callbacks)}.",
         f"- Uses of a message outside its process's union, all entry kinds: {len(refused)}.",
-        '- Reading note: the "logging" need of every parse entry is MaskSecret sent by Airflow core\'s own',
-        "  import-time code (`airflow/__init__.py` -> `settings` -> `configuration.mask_secret`), reached because",
-        "  this corpus contains core's source. A deployment imports Airflow once per process, not per DAG file.",
+        "- Runtime traps (CHL101-CHL106, `chanlint check`) in the corpus: "
+        + (", ".join(f"{code} x{n}" for code, n in sorted(traps.items())) or "none")
+        + ".",
+        "- Airflow core's and the SDK's own source is in this corpus but is not user code: user code is",
+        "  not followed into it, and its import-time code is not counted (every process imported it before",
+        "  any user code ran; the catalog's API table says what its functions send).",
         "- The task row counts operators' `execute` (every message is allowed there); it is listed so the",
         "  narrower processes can be compared with it.",
         "",
