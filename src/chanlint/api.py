@@ -106,7 +106,7 @@ def check(paths: list[Path], settings: Settings, options: CheckOptions | None = 
         report.from_cache = True
     else:
         judged, report.entrypoints, read, unresolved = _analyse(
-            sources, eager, layout, catalog, settings, problems, options
+            sources, eager, layout, catalog, settings, problems, options, indexes
         )
         if cache is not None:
             read_hashes = {**hashes, **{p: _hash_file(p) for p in read if p not in hashes}}
@@ -118,11 +118,18 @@ def check(paths: list[Path], settings: Settings, options: CheckOptions | None = 
     return report
 
 
-def _analyse(sources, eager, layout, catalog, settings, problems, options):
+def _analyse(sources, eager, layout, catalog, settings, problems, options, indexes):
     """Parse what is relevant, evaluate from every entry point, judge what they send."""
+
+    def parse_scanned(path: Path, problems: list[Finding] | None) -> ModuleInfo | None:
+        module = _parse(*sources[path], problems)
+        if module is not None and module.name in indexes:
+            module.class_lines = indexes[module.name].class_lines  # lines without positions
+        return module
+
     modules: list[ModuleInfo] = []
     for done, path in enumerate(sorted(eager), 1):
-        module = _parse(*sources[path], problems)
+        module = parse_scanned(path, problems)
         if module is not None:
             modules.append(module)
         if options.progress:
@@ -138,7 +145,7 @@ def _analyse(sources, eager, layout, catalog, settings, problems, options):
         loaded.add(path)
         read.add(str(path))
         if path in sources:
-            return _parse(*sources[path], None)
+            return parse_scanned(path, None)
         names = module_names(path, layout.import_roots)
         try:
             data = path.read_bytes()

@@ -91,7 +91,7 @@ def take_census(entries: list[EntryPoint], catalog: Catalog) -> Census:
     refs: list[EntryRef] = []
     processes_of: dict[tuple[str, str], tuple[str, ...]] = {}
     for entry in entries:
-        ref = EntryRef(entry.kind, entry.name, entry.path, entry.line)
+        ref = entry.ref()
         key = (entry.kind, entry.name)
         if key not in processes_of:
             refs.append(ref)

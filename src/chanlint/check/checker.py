@@ -12,7 +12,7 @@ from chanlint.resolve.evaluator import resolve_frame
 def judge(entries: list[EntryPoint], catalog: Catalog, policy: dict[str, frozenset[str]]) -> list[Finding]:
     findings: dict[tuple, Finding] = {}
     for entry in entries:
-        ref = EntryRef(entry.kind, entry.name, entry.path, entry.line)
+        ref: EntryRef | None = None  # its line costs positions: built for the first finding
         for process_name in entry.processes:
             process = catalog.processes[process_name]
             allowed_by_policy = policy.get(process_name)
@@ -25,6 +25,7 @@ def judge(entries: list[EntryPoint], catalog: Catalog, policy: dict[str, frozens
                     else:
                         continue
                     group = catalog.message_group[message]
+                    ref = ref or entry.ref()
                     text = rule.summary.format(
                         call=use.api.name,
                         message=message,
@@ -49,6 +50,6 @@ def judge(entries: list[EntryPoint], catalog: Catalog, policy: dict[str, frozens
                         text=text,
                     )
                     key = finding.sort_key()
-                    if key not in findings:
+                    if key not in findings or finding.shown_before(findings[key]):
                         findings[key] = finding
     return sorted(findings.values(), key=Finding.sort_key)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chanlint.resolve.evaluator import Evaluator, Frame, FuncResult, Registration, Use
+from chanlint.check.findings import EntryRef
+from chanlint.resolve.evaluator import Evaluator, FuncResult, PendingFrame, PendingSite, Registration, Use
 from chanlint.resolve.values import Bound, DeadlineCallbackV, Inst, LambdaV, PartialV, Ref, Str, Values, one
 
 ENTRY_KINDS = ("task_callback", "dag_callback", "deadline_callback", "notifier", "trigger", "parse", "task")
@@ -15,12 +16,19 @@ class EntryPoint:
     kind: str
     name: str
     path: str
-    line: int
+    where: int | PendingSite  # its line, or the registering call (resolved only when shown)
     processes: tuple[str, ...]
     uses: tuple[Use, ...]
     # The callback slot (on_execute_callback), deadline callback class, or for triggers
     # "run" / "load" (import of its module and __init__, in TriggerRunner.create_triggers).
     slot: str = ""
+
+    @property
+    def line(self) -> int:
+        return self.where if isinstance(self.where, int) else self.where.resolve().line
+
+    def ref(self) -> EntryRef:
+        return EntryRef(self.kind, self.name, self.path, self.line)
 
 
 def collect_entrypoints(
@@ -67,7 +75,7 @@ def collect_entrypoints(
     for fqn, info in sorted(evaluator.program.classes.items()):
         if fqn in wanted or not evaluator.is_subclass(fqn, wanted):
             continue  # the SDK's own base classes (when their source is scanned) are no entry points
-        path, line = str(info.module.path), info.module.line_of(info.node)
+        path, line = str(info.module.path), info.module.def_line(info.qualname, info.node)
         instance = one(Inst(fqn))
         init = evaluator.find_method(fqn, "__init__")
         if init:  # what __init__ stores on self is what run/notify/execute read
@@ -94,7 +102,8 @@ def collect_entrypoints(
             if method:
                 result = evaluator.run_function(method, [instance, context], {})
                 add(EntryPoint("task", fqn, path, line, other["task"], _uses(result)))
-    return sorted(found.values(), key=lambda e: (e.path, e.line, e.kind, e.name, e.processes))
+    # Sorted without lines: a line costs a module's positions, and only a finding shows it.
+    return sorted(found.values(), key=lambda e: (e.path, e.kind, e.name, e.processes, e.slot))
 
 
 def _uses(result: FuncResult | None) -> tuple[Use, ...]:
@@ -109,7 +118,7 @@ def _registration_entries(evaluator: Evaluator, reg: Registration, dag_files: fr
         result = _run_task_function(evaluator, reg.target.name)
         yield (
             EntryPoint(
-                "task", reg.target.name, reg.path, reg.line, catalog.entrypoints["other"]["task"], _uses(result)
+                "task", reg.target.name, reg.path, reg.where, catalog.entrypoints["other"]["task"], _uses(result)
             ),
             None,
         )
@@ -128,17 +137,17 @@ def _registration_entries(evaluator: Evaluator, reg: Registration, dag_files: fr
             if name is None:
                 continue
             uses = _uses(result)
-            if awaited and _lacks_async_notify(evaluator, target) and reg.site is not None:
+            if awaited and _lacks_async_notify(evaluator, target):
                 uses = (*_trap_at(catalog.trap_lookup("awaited-notifier", reg.slot), reg), *uses)
             module = _defining_module(evaluator, target)
             if module is not None and module.name in dag_files:
                 uses = (*_in_dag_file(evaluator, reg, module, by_path), *uses)
-            yield EntryPoint("deadline_callback", name, reg.path, reg.line, processes, uses, reg.slot), notifier
+            yield EntryPoint("deadline_callback", name, reg.path, reg.where, processes, uses, reg.slot), notifier
         return
     processes = catalog.entrypoints[reg.kind][reg.slot]
     name, result, notifier = _call_entry(evaluator, reg.target, [context], {}, context)
     if name is not None:
-        yield EntryPoint(reg.kind, name, reg.path, reg.line, processes, _uses(result), reg.slot), notifier
+        yield EntryPoint(reg.kind, name, reg.path, reg.where, processes, _uses(result), reg.slot), notifier
 
 
 def _defining_module(evaluator: Evaluator, target: object):
@@ -164,15 +173,16 @@ def _in_dag_file(evaluator: Evaluator, reg: Registration, module, by_path: bool)
     uses: list[Use] = []
     if by_path or reg.slot in catalog.marker("reexecutes_dag_file"):
         uses.extend(evaluator.module_scope(module).uses)
-    if not by_path and reg.site is not None:
+    if not by_path:
         uses.extend(_trap_at(catalog.trap_lookup("registration", reg.slot), reg))
     return tuple(uses)
 
 
 def _trap_at(traps: list, reg: Registration) -> list[Use]:
     """Trap uses located at the registering call itself (the code there is what is wrong)."""
-    assert reg.site is not None
-    return [Use(trap, reg.slot, reg.site, (Frame(reg.site.path, reg.site.line, "<module>"),)) for trap in traps]
+    return [
+        Use(trap, reg.slot, reg.where, (PendingFrame(reg.where.module, reg.where.node, "<module>"),)) for trap in traps
+    ]
 
 
 def _lacks_async_notify(evaluator: Evaluator, target: object) -> bool:

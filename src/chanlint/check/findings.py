@@ -57,6 +57,11 @@ class Finding:
     text: str
     fingerprint: str = ""  # stable across line shifts; set by check.postprocess
 
+    def shown_before(self, other: Finding) -> bool:
+        """Of two findings with one sort key (one use reached from two registrations), the one to
+        show: the earliest registration."""
+        return (self.entrypoint.path, self.entrypoint.line) < (other.entrypoint.path, other.entrypoint.line)
+
     def sort_key(self) -> tuple:
         return (
             self.path,

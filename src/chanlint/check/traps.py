@@ -14,12 +14,13 @@ def judge_traps(entries: list[EntryPoint], catalog: Catalog) -> list[Finding]:
     findings: dict[tuple, Finding] = {}
     active = {trap.id: trap for trap in catalog.traps.values() if catalog.airflow in trap.releases}
     for entry in entries:
-        ref = EntryRef(entry.kind, entry.name, entry.path, entry.line)
+        ref: EntryRef | None = None  # its line costs positions: built for the first finding
         for use in entry.uses:
             hit = _sprung(entry, use, active)
             if hit is None:
                 continue
             trap, call, message = hit
+            ref = ref or entry.ref()
             rule = TRAP_RULES[trap.id]
             for process_name in entry.processes:
                 text = rule.summary.format(
@@ -47,7 +48,9 @@ def judge_traps(entries: list[EntryPoint], catalog: Catalog) -> list[Finding]:
                     chain=tuple(resolve_frame(f) for f in use.chain),
                     text=text,
                 )
-                findings.setdefault(finding.sort_key(), finding)
+                key = finding.sort_key()
+                if key not in findings or finding.shown_before(findings[key]):
+                    findings[key] = finding
     return sorted(findings.values(), key=Finding.sort_key)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from chanlint import __version__
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 CACHE_FILE = "cache-v1.pickle"
 GITIGNORE = "# Created by chanlint.\n*\n"
 

@@ -37,6 +37,8 @@ class ModuleInfo:
     classes: dict[str, ClassInfo] = field(default_factory=dict)
     # node -> fqn of the definition it introduces, so evaluation can bind names.
     def_names: dict[cst.CSTNode, str] = field(default_factory=dict)
+    # class qualname -> line, from the file's ast index when there is one (no positions needed)
+    class_lines: dict[str, int] = field(default_factory=dict)
     _positions: dict[cst.CSTNode, CodeRange] | None = None
 
     @property
@@ -59,6 +61,10 @@ class ModuleInfo:
     def line_of(self, node: cst.CSTNode) -> int:
         pos = self.positions.get(node)
         return pos.start.line if pos else 0
+
+    def def_line(self, qualname: str, node: cst.CSTNode) -> int:
+        """A class's line: from the ast index if it has it, else from positions."""
+        return self.class_lines.get(qualname) or self.line_of(node)
 
 
 def _collect_definitions(module: ModuleInfo) -> None:

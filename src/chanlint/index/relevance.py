@@ -29,6 +29,7 @@ class FileIndex:
     problem: tuple[str, int, int, str] | None = None  # (rule code, line, column, reason)
     imports: dict[str, str] = field(default_factory=dict)  # local name -> dotted target
     classes: dict[str, list[str | None]] = field(default_factory=dict)  # qualname -> bases (None: unknown)
+    class_lines: dict[str, int] = field(default_factory=dict)  # qualname -> line of its `class`
     has_registration_token: bool = False
 
 
@@ -105,6 +106,7 @@ def _collect(body: list[ast.stmt], index: FileIndex, package: str, prefix: str) 
         elif isinstance(node, ast.ClassDef):
             qualname = f"{prefix}{node.name}"
             index.classes[qualname] = [_dotted(b) for b in node.bases]
+            index.class_lines[qualname] = node.lineno
             _collect(node.body, index, package, f"{qualname}.")
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             _collect(node.body, index, package, f"{prefix}{node.name}.<locals>.")

@@ -71,13 +71,32 @@ class Site:
 
 
 @dataclass(frozen=True)
+class PendingSite:
+    """A node whose position is looked up only if a finding shows it (positions are costly)."""
+
+    module: ModuleInfo = field(compare=False)
+    node: cst.CSTNode  # compared by identity
+
+    def resolve(self) -> Site:
+        pos = self.module.positions.get(self.node)
+        path = str(self.module.path)
+        if pos is None:
+            return Site(path, 1, 1, 1, 1)
+        return Site(path, pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1)
+
+
+@dataclass(frozen=True)
 class Use:
     """One SDK call (or attribute read, raise, ...) reached, with the chain that reached it."""
 
     api: ApiCall | Trap  # a Trap sends nothing: only the trap rules look at it
     target: str  # the API table target that matched (for a trap: what the code does)
-    site: Site
+    where: Site | PendingSite
     chain: tuple[Frame | PendingFrame, ...]
+
+    @property
+    def site(self) -> Site:
+        return self.where.resolve() if isinstance(self.where, PendingSite) else self.where
 
     def called_from(self, frame: Frame | PendingFrame) -> Use:
         return replace(self, chain=(frame, *self.chain))
@@ -91,9 +110,12 @@ class Registration:
     slot: str  # on_failure_callback, the deadline callback class, or "@task"
     target: object  # an abstract value
     path: str
-    line: int
+    where: PendingSite  # the registering call
     kwargs: Values = EMPTY  # deadline callbacks: the kwargs= given
-    site: Site | None = None  # the registering call, for findings about the registration itself
+
+    @property
+    def site(self) -> Site:
+        return self.where.resolve()
 
 
 @dataclass
@@ -938,9 +960,8 @@ class Evaluator:
     def register(
         self, kind: str, slot: str, target: object, node: cst.CSTNode, scope: Scope, kwargs: Values = EMPTY
     ) -> None:
-        site = self.site_of(node, scope)
-        line = site.line if site else 0
-        self.registrations.append(Registration(kind, slot, target, str(scope.module.path), line, kwargs, site))
+        where = PendingSite(scope.module, node)
+        self.registrations.append(Registration(kind, slot, target, str(scope.module.path), where, kwargs))
 
     def register_task_callbacks(self, kwargs: dict[str, Values], node: cst.CSTNode, scope: Scope) -> None:
         for slot in self._task_slots:
@@ -989,20 +1010,11 @@ class Evaluator:
         return any(isinstance(v, Ref) and v.name in self._type_checking for v in values)
 
     # ------------------------------------------------------------------ uses
-    @staticmethod
-    def site_of(node: cst.CSTNode, scope: Scope) -> Site | None:
-        pos = scope.module.positions.get(node)
-        if pos is None:
-            return None
-        return Site(str(scope.module.path), pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1)
-
     def record(self, apis: Sequence[ApiCall | Trap], target: str, node: cst.CSTNode, scope: Scope) -> None:
-        site = self.site_of(node, scope)
-        if site is None:
-            return
-        frame = scope.frame(site.line)
+        where = PendingSite(scope.module, node)
+        frame = scope.pending_frame(node)
         for api in apis:
-            scope.uses.append(Use(api, target, site, (frame,)))
+            scope.uses.append(Use(api, target, where, (frame,)))
 
     def _returns(self, apis: list[ApiCall]) -> Values:
         return frozenset(Inst(a.returns) for a in apis if a.returns)
@@ -1020,7 +1032,7 @@ def _dedupe(uses: Iterable[Use]) -> list[Use]:
     """One use per (API row, site): the first (shortest-found) chain explains it."""
     seen: dict[tuple, Use] = {}
     for use in uses:
-        key = (use.api, use.target, use.site)
+        key = (use.api, use.target, use.where)
         if key not in seen or len(use.chain) < len(seen[key].chain):
             seen[key] = use
     return list(seen.values())
