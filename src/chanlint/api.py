@@ -122,6 +122,8 @@ def _analyse(sources, eager, layout, catalog, settings, problems, options, index
     """Parse what is relevant, evaluate from every entry point, judge what they send."""
 
     def parse_scanned(path: Path, problems: list[Finding] | None) -> ModuleInfo | None:
+        if catalog.is_runtime_module(sources[path][0].module):
+            return None  # Airflow's own source in the tree: read as if installed (see [runtime_code])
         module = _parse(*sources[path], problems)
         if module is not None and module.name in indexes:
             module.class_lines = indexes[module.name].class_lines  # lines without positions
@@ -139,6 +141,8 @@ def _analyse(sources, eager, layout, catalog, settings, problems, options, index
 
     def load_on_demand(name: str) -> ModuleInfo | None:
         """A module an import reaches that was not parsed up front: parsed (never run) now."""
+        if catalog.is_runtime_module(name):
+            return None
         path = find_module_file(name, layout.import_roots)
         if path is None or path in loaded:
             return None

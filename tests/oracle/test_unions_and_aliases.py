@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import typing
 import warnings
 
@@ -123,3 +124,25 @@ def test_safe_mode_test_matches_airflows_own(tmp_path) -> None:
         path = tmp_path / f"f{i}.py"
         path.write_text(text)
         assert passes_safe_mode(text.encode(), layout) == might_contain_dag_via_default_heuristic(str(path)), text
+
+
+def test_known_bases_are_every_public_subclass_of_a_marker_base() -> None:
+    """User classes deriving from BaseSensorOperator, BaseEventTrigger... are operators and triggers."""
+    import airflow.sdk as sdk
+    import airflow.triggers.base as trigger_module
+
+    markers = {
+        base: name for name in ("operator_base", "trigger_base", "notifier_base") for base in CATALOG.marker(name)
+    }
+    found = {}
+    for module, names in ((sdk, sdk.__all__), (trigger_module, dir(trigger_module))):
+        for attr in names:
+            obj = getattr(module, attr, None)
+            if not inspect.isclass(obj):
+                continue
+            canonical = f"{obj.__module__}.{obj.__qualname__}"
+            for base in markers:
+                real_base = import_object(base)
+                if obj is not real_base and issubclass(obj, real_base):
+                    found[canonical] = base
+    assert found == CATALOG.known_bases

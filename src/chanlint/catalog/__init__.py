@@ -158,6 +158,7 @@ def _build(raw: dict) -> Catalog:
             )
             for trap_id, spec in raw.get("traps", {}).items()
         },
+        known_bases=dict(raw["known_bases"]),
         runtime_code=dict(raw["runtime_code"]),
         deadline_context=dict(raw["deadline_context"]),
     )

@@ -86,9 +86,7 @@ def collect_entrypoints(
                 result = evaluator.run_function(method, [instance], {})
                 add(EntryPoint("trigger", fqn, path, line, other["trigger"], _uses(result), "run"))
             # The triggerer imports the class's module, then calls __init__, before run().
-            # (Airflow's own modules were imported by the triggerer itself, long before.)
-            own = catalog.is_runtime_module(info.module.name)
-            loading = [] if own else evaluator.module_scope(info.module).uses
+            loading = evaluator.module_scope(info.module).uses
             if init:
                 loading = [*loading, *_uses(evaluator.run_function(init, [instance], {}))]
             add(EntryPoint("trigger", fqn, path, line, other["trigger"], tuple(loading), "load"))

@@ -372,7 +372,7 @@ class Evaluator:
             if module is None or module is scope.module:
                 continue
             module_scope = self.module_scope(module)
-            if module_scope.uses and not self._into_runtime(module.name, scope):
+            if module_scope.uses:
                 frame = scope.pending_frame(node)
                 scope.uses.extend(u.called_from(frame) for u in module_scope.uses)
 
@@ -896,8 +896,6 @@ class Evaluator:
     def invoke(
         self, fqn: str, args: list[Values], kwargs: dict[str, Values], node: cst.CSTNode | None, scope: Scope | None
     ) -> Values:
-        if scope is not None and self._into_runtime(self._module_of(fqn), scope):
-            return EMPTY
         result = self.run_function(fqn, args, kwargs)
         if result is None:
             return EMPTY
@@ -905,17 +903,6 @@ class Evaluator:
             frame = scope.pending_frame(node)
             scope.uses.extend(u.called_from(frame) for u in result.uses)
         return result.returns
-
-    def _module_of(self, fqn: str) -> str | None:
-        if fqn in self.lambdas:
-            return self.lambdas[fqn][1].module.name
-        info = self.program.functions.get(fqn)
-        return info.module.name if info is not None else None
-
-    def _into_runtime(self, callee_module: str | None, scope: Scope) -> bool:
-        """User code reaching into Airflow's own (scanned) source: the catalog alone says what it does."""
-        is_runtime = self.catalog.is_runtime_module
-        return callee_module is not None and is_runtime(callee_module) and not is_runtime(scope.module.name)
 
     def run_function(
         self, fqn: str, args: list[Values], kwargs: dict[str, Values], star_kwargs: Values | None = None

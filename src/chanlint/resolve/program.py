@@ -62,5 +62,7 @@ class Program:
         return None
 
     def external_bases(self, cls: str) -> list[str]:
-        """Declared bases of a class chanlint cannot read (provider packages)."""
+        """Declared bases of a class chanlint does not read (Airflow's own, provider packages)."""
+        if cls in self.catalog.known_bases:
+            return [self.catalog.known_bases[cls]]
         return [b.base for b in self.catalog.external_bases if fnmatchcase(cls, f"{b.module_pattern}.*")]

@@ -86,5 +86,30 @@ with DAG("bad"):
             },
             expect=(("CHL001", 5),),
         ),
+        Example(
+            files={
+                # Subclasses of Airflow's own sensor and event-trigger bases are operators and triggers.
+                "dags/sensing.py": """\
+from airflow.sdk import DAG, BaseSensorOperator
+from airflow.models import XCom
+from airflow.triggers.base import BaseEventTrigger, TriggerEvent
+
+def alert(context):
+    context["ti"].xcom_push(key="alerted", value=True)
+
+class FileSensor(BaseSensorOperator):
+    def poke(self, context):
+        return True
+
+class QueueTrigger(BaseEventTrigger):
+    async def run(self):
+        yield TriggerEvent(XCom.get_all(key="k", dag_id="d", task_id="t", run_id="r"))
+
+with DAG("sensing"):
+    FileSensor(task_id="wait", on_failure_callback=alert)
+"""
+            },
+            expect=(("CHL001", 6), ("CHL001", 14)),
+        ),
     ),
 )
