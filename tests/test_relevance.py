@@ -48,7 +48,7 @@ def test_lazy_parsing_parses_fewer_files(tmp_path: Path, monkeypatch) -> None:
     """The point of it: a plugins folder the size of a provider package needs few libcst parses."""
     import shutil
 
-    import chanlint.api as api
+    from chanlint.index import modules
 
     shutil.copytree(_airflow_site() / "providers" / "standard", tmp_path / "plugins" / "standard")
     (tmp_path / "dags").mkdir()
@@ -57,16 +57,16 @@ def test_lazy_parsing_parses_fewer_files(tmp_path: Path, monkeypatch) -> None:
         "with DAG('etl'):\n    EmptyOperator(task_id='t')\n"
     )
     parsed: list[str] = []
-    original = api.parse_module
+    original = modules.parse_module
 
     def counting(source, text):
         parsed.append(str(source.path))
         return original(source, text)
 
-    monkeypatch.setattr(api, "parse_module", counting)
+    monkeypatch.setattr(modules, "parse_module", counting)
     lazily = check([tmp_path], load_settings(None, tmp_path))
     assert lazily.files_scanned > 60
     assert len(parsed) < lazily.files_scanned / 3, len(parsed)
-    monkeypatch.setattr(api, "parse_module", original)
+    monkeypatch.setattr(modules, "parse_module", original)
     everything = check([tmp_path], load_settings(None, tmp_path), CheckOptions(parse_everything=True))
     assert [f.sort_key() for f in lazily.findings] == [f.sort_key() for f in everything.findings]

@@ -8,32 +8,29 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from chanlint import __version__
 from chanlint.catalog import catalog_stamp
 from chanlint.check import postprocess as post
-from chanlint.check.census import Census, take_census
-from chanlint.check.checker import judge
-from chanlint.check.entrypoints import EntryPoint, collect_entrypoints
 from chanlint.check.findings import EntryRef, Finding
 from chanlint.check.rules import RULES_BY_CODE
-from chanlint.check.traps import judge_traps
 from chanlint.config import Settings
 from chanlint.discover.files import (
+    ModuleFinder,
     SourceFile,
     find_layout,
-    find_module_file,
     is_dag_file,
     iter_python_files,
     module_names,
 )
 from chanlint.index.cache import Cache, RunMemo, content_hash
-from chanlint.index.modules import ModuleInfo, decode_source, parse_module
 from chanlint.index.relevance import FileIndex, entry_class_modules, index_many, registration_tokens
-from chanlint.resolve.evaluator import Evaluator
-from chanlint.resolve.program import Program
+
+if TYPE_CHECKING:  # the analysis stages (and libcst) load only when a run must analyse
+    from chanlint.check.census import Census
+    from chanlint.check.entrypoints import EntryPoint
+    from chanlint.index.modules import ModuleInfo
 
 
 @dataclass
@@ -97,9 +94,12 @@ def check(paths: list[Path], settings: Settings, options: CheckOptions | None = 
             code, line, column, reason = problem
             problems.append(_file_problem(path, line, column, reason, code))
             del sources[path]
-    eager = _eager_paths(sources, indexes, catalog, settings, options)
     run_key = _run_key(settings, options)
     memo = cache.run(run_key) if cache is not None else None
+    if memo is not None and memo.unchanged(hashes):
+        eager = {Path(p) for p in memo.relevant}  # what is relevant follows from contents and settings alone
+    else:
+        eager = _eager_paths(sources, indexes, catalog, settings, options)
     report = Report(__version__, catalog.airflow, len(files) + len(skipped), [], [], settings.version_note)
     if memo is not None and _still_valid(memo, hashes, eager, layout.import_roots):
         judged = list(memo.findings)
@@ -110,7 +110,8 @@ def check(paths: list[Path], settings: Settings, options: CheckOptions | None = 
         )
         if cache is not None:
             read_hashes = {**hashes, **{p: _hash_file(p) for p in read if p not in hashes}}
-            cache.store_run(RunMemo(run_key, read_hashes, read, {str(p) for p in eager}, judged, unresolved))
+            relevant = {str(p) for p in eager}
+            cache.store_run(RunMemo(run_key, read_hashes, read, relevant, judged, unresolved, frozenset(hashes)))
     if cache is not None:
         cache.forget_missing(set(hashes))
         cache.save()
@@ -120,6 +121,11 @@ def check(paths: list[Path], settings: Settings, options: CheckOptions | None = 
 
 def _analyse(sources, eager, layout, catalog, settings, problems, options, indexes):
     """Parse what is relevant, evaluate from every entry point, judge what they send."""
+    from chanlint.check.checker import judge
+    from chanlint.check.entrypoints import collect_entrypoints
+    from chanlint.check.traps import judge_traps
+    from chanlint.resolve.evaluator import Evaluator
+    from chanlint.resolve.program import Program
 
     def parse_scanned(path: Path, problems: list[Finding] | None) -> ModuleInfo | None:
         if catalog.is_runtime_module(sources[path][0].module):
@@ -137,13 +143,14 @@ def _analyse(sources, eager, layout, catalog, settings, problems, options, index
         if options.progress:
             options.progress("parsing", done, len(eager))
     loaded = set(eager) | {Path(p.path) for p in problems}
+    finder = ModuleFinder(layout.import_roots)
     read = {str(p) for p in eager}
 
     def load_on_demand(name: str) -> ModuleInfo | None:
         """A module an import reaches that was not parsed up front: parsed (never run) now."""
         if catalog.is_runtime_module(name):
             return None
-        path = find_module_file(name, layout.import_roots)
+        path = finder.find(name)
         if path is None or path in loaded:
             return None
         loaded.add(path)
@@ -167,7 +174,7 @@ def _analyse(sources, eager, layout, catalog, settings, problems, options, index
         entries = collect_entrypoints(evaluator, dag_modules, include_operators=operators)
     finally:
         sys.setrecursionlimit(limit)
-    unresolved = {name for name in program.unresolved if find_module_file(name, layout.import_roots) is None}
+    unresolved = {name for name in program.unresolved if finder.find(name) is None}
     findings = judge(entries, catalog, settings.expanded_policy()) + judge_traps(entries, catalog)
     return sorted(findings, key=Finding.sort_key), entries, read, unresolved
 
@@ -203,7 +210,8 @@ def _still_valid(memo: RunMemo, hashes: dict[str, str], eager: set[Path], roots:
     no import that found nothing then would find a file now."""
     if {str(p) for p in eager} != memo.relevant:
         return False
-    if any(find_module_file(name, roots) is not None for name in memo.unresolved):
+    finder = ModuleFinder(roots)
+    if any(finder.find(name) is not None for name in memo.unresolved):
         return False
     for path, digest in memo.hashes.items():
         current = hashes.get(path) or _hash_file(path)
@@ -226,6 +234,8 @@ def census(paths: list[Path], settings: Settings, options: CheckOptions | None =
     options = options or CheckOptions()
     options.all_entrypoints, options.cache_dir = True, None  # every entry point, freshly evaluated
     report = check(paths, settings, options)
+    from chanlint.check.census import take_census
+
     return take_census(report.entrypoints, settings.catalog())
 
 
@@ -249,8 +259,7 @@ def _eager_paths(
     if options.all_entrypoints or _task_entries_matter(settings):
         wanted += catalog.marker("operator_base")
     names = {name: source.module for source, _ in sources.values() for name in (source.module, *source.aliases)}
-    program = Program(catalog, [])
-    entry_modules = entry_class_modules(indexes, names, catalog, tuple(wanted), program.external_bases)
+    entry_modules = entry_class_modules(indexes, names, catalog, tuple(wanted), catalog.declared_bases)
     task_words = (b"task",) if options.all_entrypoints or _task_entries_matter(settings) else ()
     return {
         path
@@ -264,6 +273,10 @@ def _eager_paths(
 
 def _parse(source: SourceFile, data: bytes, problems: list[Finding] | None) -> ModuleInfo | None:
     """libcst-parse one file; a file ast accepted but libcst refuses is reported when parsed up front."""
+    import libcst as cst
+
+    from chanlint.index.modules import decode_source, parse_module
+
     try:
         return parse_module(source, decode_source(data))
     except cst.ParserSyntaxError as exc:

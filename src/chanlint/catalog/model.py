@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class Catalog:
     # Derived lookups, filled by __post_init__.
     calls_by_target: dict[tuple[str, str], list[ApiCall]] = field(default_factory=dict)
     traps_by_target: dict[tuple[str, str], list[Trap]] = field(default_factory=dict)
+    _bases_cache: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for call in self.calls:
@@ -117,6 +119,16 @@ class Catalog:
             return any(name == p or name.startswith(f"{p}.") for p in packages)
 
         return under(self.runtime_code["packages"]) and not under(self.runtime_code["except"])
+
+    def declared_bases(self, cls: str) -> list[str]:
+        """Bases of a class chanlint does not read (Airflow's own, provider packages), as declared."""
+        if cls in self.known_bases:
+            return [self.known_bases[cls]]
+        found = self._bases_cache.get(cls)
+        if found is None:
+            found = [b.base for b in self.external_bases if fnmatchcase(cls, f"{b.module_pattern}.*")]
+            self._bases_cache[cls] = found
+        return list(found)
 
     def trap_lookup(self, kind: str, target: str) -> list[Trap]:
         return self.traps_by_target.get((kind, target), [])

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from chanlint.catalog import Catalog
 from chanlint.check.entrypoints import EntryPoint
 from chanlint.check.findings import EntryRef
-from chanlint.resolve.evaluator import Frame, resolve_frame
+from chanlint.resolve.sites import Frame, resolve_frame
 
 
 @dataclass(frozen=True)

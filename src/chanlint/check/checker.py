@@ -6,7 +6,7 @@ from chanlint.catalog import Catalog
 from chanlint.check.entrypoints import EntryPoint
 from chanlint.check.findings import EntryRef, Finding
 from chanlint.check.rules import chl001_outside_union, chl002_outside_policy
-from chanlint.resolve.evaluator import resolve_frame
+from chanlint.resolve.sites import resolve_frame
 
 
 def judge(entries: list[EntryPoint], catalog: Catalog, policy: dict[str, frozenset[str]]) -> list[Finding]:

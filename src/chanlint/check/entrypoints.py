@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chanlint.check.findings import EntryRef
-from chanlint.resolve.evaluator import Evaluator, FuncResult, PendingFrame, PendingSite, Registration, Use
+from chanlint.resolve.evaluator import Evaluator, FuncResult, Registration, Use
+from chanlint.resolve.sites import PendingFrame, PendingSite
 from chanlint.resolve.values import Bound, DeadlineCallbackV, Inst, LambdaV, PartialV, Ref, Str, Values, one
 
 ENTRY_KINDS = ("task_callback", "dag_callback", "deadline_callback", "notifier", "trigger", "parse", "task")

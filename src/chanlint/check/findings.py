@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from chanlint.resolve.evaluator import Frame
+from chanlint.resolve.sites import Frame
 
 
 @dataclass(frozen=True)

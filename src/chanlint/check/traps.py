@@ -7,7 +7,8 @@ from chanlint.catalog.model import Trap
 from chanlint.check.entrypoints import EntryPoint
 from chanlint.check.findings import EntryRef, Finding
 from chanlint.check.rules import TRAP_RULES
-from chanlint.resolve.evaluator import Use, resolve_frame
+from chanlint.resolve.evaluator import Use
+from chanlint.resolve.sites import resolve_frame
 
 
 def judge_traps(entries: list[EntryPoint], catalog: Catalog) -> list[Finding]:

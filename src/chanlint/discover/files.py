@@ -45,6 +45,14 @@ class Layout:
     non_dag_folders: list[Path] = field(default_factory=list)
     safe_mode_all: tuple[bytes, ...] = ()
     safe_mode_any: tuple[bytes, ...] = ()
+    _prefixes: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+
+    def folder_prefixes(self, which: str) -> tuple[str, ...]:
+        """The existing folders of one list, as path prefixes (cheap to test, checked once)."""
+        if which not in self._prefixes:
+            folders = [f for f in getattr(self, which) if f.is_dir()]
+            self._prefixes[which] = tuple(str(f).rstrip(os.sep) + os.sep for f in folders)
+        return self._prefixes[which]
 
 
 def find_layout(paths: list[Path], project_root: Path, extra_roots: list[Path], spec: dict) -> Layout:
@@ -94,23 +102,26 @@ def iter_python_files(
     roots = [p.resolve() for p in paths if p.is_dir()]
     found: set[Path] = set()
     skipped: dict[Path, Skipped] = {}
-    candidates: list[Path] = []
-    for p in paths:
-        if p.is_file() or p.is_symlink():
-            if p.suffix == ".py":
-                candidates.append(p)
-            continue
-        for dirpath, dirnames, filenames in os.walk(p, followlinks=False):
-            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
-            candidates.extend(Path(dirpath) / name for name in filenames if name.endswith(".py"))
-    for candidate in candidates:
+
+    def add(path: Path, size: int) -> None:
+        if _excluded(path, exclude):
+            return
+        if max_bytes and size > max_bytes:
+            skipped[path] = Skipped(
+                path, "CHL907", f"file is {size:,} bytes, over the {max_bytes:,}-byte limit (max-file-size): not read"
+            )
+            return
+        found.add(path)
+
+    def take(candidate: Path) -> None:
+        """A symlinked file, or one named on the command line: resolved and checked."""
         shown = Path(os.path.abspath(candidate))
         if candidate.is_symlink():
             try:
                 target = candidate.resolve(strict=True)
             except (OSError, RuntimeError):
                 skipped[shown] = Skipped(shown, "CHL906", "symlink loop or dangling symlink: not followed")
-                continue
+                return
             if not follow_symlinks and roots and not any(_inside(target, root) for root in roots):
                 where = os.path.relpath(target, shown.parent)
                 skipped[shown] = Skipped(
@@ -118,23 +129,51 @@ def iter_python_files(
                     "CHL906",
                     f"symlink to {where}, outside the scanned folders: not followed (--follow-symlinks reads it)",
                 )
-                continue
+                return
+            if target.is_dir():
+                return  # a symlinked folder named like a module is not entered either
             path = target
         else:
             path = candidate.resolve()
-        if _excluded(path, exclude):
-            continue
         try:
             size = path.stat().st_size
         except OSError as exc:
             skipped[shown] = Skipped(shown, "CHL905", f"cannot read file: {exc.strerror or exc}")
+            return
+        add(path, size)
+
+    def walk(top: str) -> None:
+        """A resolved folder: its plain entries are canonical paths already (no resolve per file)."""
+        pending = [top]
+        while pending:
+            try:
+                entries = list(os.scandir(pending.pop()))
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):  # symlinked folders are not entered
+                    if entry.name not in SKIP_DIRS and not entry.name.startswith("."):
+                        pending.append(entry.path)
+                elif not entry.name.endswith(".py"):
+                    continue
+                elif entry.is_symlink():
+                    take(Path(entry.path))
+                else:
+                    try:
+                        size = entry.stat(follow_symlinks=False).st_size
+                    except OSError as exc:
+                        path = Path(entry.path)
+                        skipped[path] = Skipped(path, "CHL905", f"cannot read file: {exc.strerror or exc}")
+                        continue
+                    add(Path(entry.path), size)
+
+    for p in paths:
+        if p.is_file() or p.is_symlink():
+            if p.suffix == ".py":
+                take(p)
             continue
-        if max_bytes and size > max_bytes:
-            skipped[path] = Skipped(
-                path, "CHL907", f"file is {size:,} bytes, over the {max_bytes:,}-byte limit (max-file-size): not read"
-            )
-            continue
-        found.add(path)
+        if p.is_dir():
+            walk(str(p.resolve()))
     return sorted(found), sorted(skipped.values(), key=lambda s: str(s.path))
 
 
@@ -154,13 +193,14 @@ def _excluded(path: Path, patterns: list[str]) -> bool:
 def module_names(path: Path, roots: list[Path]) -> list[str]:
     """Dotted names the file is importable as, most specific import root first."""
     names: list[str] = []
+    text = str(path)
     for root in sorted(roots, key=lambda r: len(r.parts), reverse=True):
-        try:
-            rel = path.relative_to(root)
-        except ValueError:
+        prefix = str(root).rstrip(os.sep) + os.sep
+        if not text.startswith(prefix):
             continue
-        parts = list(rel.with_suffix("").parts)
-        if parts and parts[-1] == "__init__":
+        parts = text[len(prefix) :].split(os.sep)
+        parts[-1] = parts[-1].removesuffix(".py")
+        if parts[-1] == "__init__":
             parts = parts[:-1]
         if parts and all(part.isidentifier() for part in parts):
             names.append(".".join(parts))
@@ -171,9 +211,10 @@ def module_names(path: Path, roots: list[Path]) -> list[str]:
 
 def is_dag_file(path: Path, data: bytes, layout: Layout) -> bool:
     """In the dags folder (not a plugins/include folder) and passing Airflow's safe-mode test."""
-    if any(_inside(path, folder) for folder in layout.non_dag_folders if folder.is_dir()):
+    text = str(path)
+    if any(text.startswith(prefix) for prefix in layout.folder_prefixes("non_dag_folders")):
         return False
-    if not any(_inside(path, folder) for folder in layout.dag_folders):
+    if not any(text.startswith(prefix) for prefix in layout.folder_prefixes("dag_folders")):
         return False
     return passes_safe_mode(data, layout)
 
@@ -186,12 +227,40 @@ def passes_safe_mode(data: bytes, layout: Layout) -> bool:
 
 def find_module_file(name: str, roots: list[Path]) -> Path | None:
     """Where `import name` would find a source file under the import roots, if anywhere."""
-    parts = name.split(".")
-    if not all(part.isidentifier() for part in parts):
+    return ModuleFinder(roots).find(name)
+
+
+class ModuleFinder:
+    """find_module_file for many names: each folder is listed once, not stat-ed per candidate."""
+
+    def __init__(self, roots: list[Path]) -> None:
+        self.roots = roots
+        self._listings: dict[Path, frozenset[str]] = {}
+
+    def _listing(self, folder: Path) -> frozenset[str]:
+        known = self._listings.get(folder)
+        if known is None:
+            try:
+                known = frozenset(os.listdir(folder))
+            except OSError:
+                known = frozenset()
+            self._listings[folder] = known
+        return known
+
+    def find(self, name: str) -> Path | None:
+        parts = name.split(".")
+        if not all(part.isidentifier() for part in parts):
+            return None
+        for root in self.roots:
+            folder = root.joinpath(*parts[:-1])
+            listing = self._listing(folder)
+            last = parts[-1]
+            candidates = []
+            if f"{last}.py" in listing:
+                candidates.append(folder / f"{last}.py")
+            if last in listing and "__init__.py" in self._listing(folder / last):
+                candidates.append(folder / last / "__init__.py")
+            for candidate in candidates:
+                if candidate.is_file() and not candidate.is_symlink():
+                    return candidate.resolve()
         return None
-    for root in roots:
-        base = root.joinpath(*parts)
-        for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-            if candidate.is_file() and not candidate.is_symlink():
-                return candidate.resolve()
-    return None

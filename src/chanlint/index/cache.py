@@ -19,7 +19,7 @@ from pathlib import Path
 
 from chanlint import __version__
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 4
 CACHE_FILE = "cache-v1.pickle"
 GITIGNORE = "# Created by chanlint.\n*\n"
 
@@ -38,6 +38,11 @@ class RunMemo:
     relevant: set[str]  # files that were relevant (parsed up front)
     findings: list  # judged findings, before suppressions, baseline and focus
     unresolved: set[str] = field(default_factory=set)  # module names imports asked for and did not find
+    scanned: frozenset[str] = frozenset()  # the files scanned (hashes also holds files read elsewhere)
+
+    def unchanged(self, hashes: dict[str, str]) -> bool:
+        """The same files are scanned, with the same contents, as in this run."""
+        return self.scanned == hashes.keys() and all(self.hashes.get(p) == h for p, h in hashes.items())
 
 
 @dataclass

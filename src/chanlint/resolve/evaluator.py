@@ -18,6 +18,7 @@ from chanlint.catalog import ApiCall, Catalog
 from chanlint.catalog.model import Trap
 from chanlint.index.modules import FunctionInfo, ModuleInfo
 from chanlint.resolve.program import Program
+from chanlint.resolve.sites import Frame, PendingFrame, PendingSite, Site
 from chanlint.resolve.values import (
     EMPTY,
     Bound,
@@ -36,53 +37,6 @@ from chanlint.resolve.values import (
 MAX_DEPTH = 60
 _DICT_ATTRS = frozenset(dir(dict))
 _BUILTINS = frozenset(dir(builtins))
-
-
-@dataclass(frozen=True)
-class Frame:
-    path: str
-    line: int
-    function: str
-
-
-@dataclass(frozen=True, eq=False)
-class PendingFrame:
-    """A chain step whose line is looked up only if a finding shows it (positions are costly)."""
-
-    module: ModuleInfo
-    node: cst.CSTNode
-    function: str
-
-    def resolve(self) -> Frame:
-        return Frame(str(self.module.path), self.module.line_of(self.node), self.function)
-
-
-def resolve_frame(frame: Frame | PendingFrame) -> Frame:
-    return frame.resolve() if isinstance(frame, PendingFrame) else frame
-
-
-@dataclass(frozen=True)
-class Site:
-    path: str
-    line: int
-    column: int  # 1-based
-    end_line: int
-    end_column: int
-
-
-@dataclass(frozen=True)
-class PendingSite:
-    """A node whose position is looked up only if a finding shows it (positions are costly)."""
-
-    module: ModuleInfo = field(compare=False)
-    node: cst.CSTNode  # compared by identity
-
-    def resolve(self) -> Site:
-        pos = self.module.positions.get(self.node)
-        path = str(self.module.path)
-        if pos is None:
-            return Site(path, 1, 1, 1, 1)
-        return Site(path, pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 
 from chanlint.catalog import Catalog
 from chanlint.index.modules import ClassInfo, FunctionInfo, ModuleInfo
@@ -62,7 +61,4 @@ class Program:
         return None
 
     def external_bases(self, cls: str) -> list[str]:
-        """Declared bases of a class chanlint does not read (Airflow's own, provider packages)."""
-        if cls in self.catalog.known_bases:
-            return [self.catalog.known_bases[cls]]
-        return [b.base for b in self.catalog.external_bases if fnmatchcase(cls, f"{b.module_pattern}.*")]
+        return self.catalog.declared_bases(cls)
