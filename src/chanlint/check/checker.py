@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from chanlint.catalog import Catalog
 from chanlint.check.entrypoints import EntryPoint
-from chanlint.check.findings import EntryRef, Finding
+from chanlint.check.findings import EntryRef, Finding, FindingSet, finding_at
 from chanlint.check.rules import chl001_outside_union, chl002_outside_policy
-from chanlint.resolve.sites import resolve_frame
 
 
 def judge(entries: list[EntryPoint], catalog: Catalog, policy: dict[str, frozenset[str]]) -> list[Finding]:
-    findings: dict[tuple, Finding] = {}
+    findings = FindingSet()
     for entry in entries:
         ref: EntryRef | None = None  # its line costs positions: built for the first finding
         for process_name in entry.processes:
@@ -33,23 +32,5 @@ def judge(entries: list[EntryPoint], catalog: Catalog, policy: dict[str, frozens
                         process_title=process.title,
                         version=catalog.airflow,
                     )
-                    finding = Finding(
-                        code=rule.code,
-                        severity=rule.severity,
-                        path=use.site.path,
-                        line=use.site.line,
-                        column=use.site.column,
-                        end_line=use.site.end_line,
-                        end_column=use.site.end_column,
-                        process=process_name,
-                        message_type=message,
-                        group=group,
-                        call=use.api.name,
-                        entrypoint=ref,
-                        chain=tuple(resolve_frame(f) for f in use.chain),
-                        text=text,
-                    )
-                    key = finding.sort_key()
-                    if key not in findings or finding.shown_before(findings[key]):
-                        findings[key] = finding
-    return sorted(findings.values(), key=Finding.sort_key)
+                    findings.add(finding_at(rule, use, ref, process_name, message, group, use.api.name, text))
+    return findings.sorted()

@@ -79,18 +79,16 @@ def collect_entrypoints(
         path, line = str(info.module.path), info.module.def_line(info.qualname, info.node)
         instance = one(Inst(fqn))
         init = evaluator.find_method(fqn, "__init__")
-        if init:  # what __init__ stores on self is what run/notify/execute read
-            evaluator.run_function(init, [instance], {})
+        # What __init__ stores on self is what run/notify/execute read.
+        init_uses = _uses(evaluator.run_function(init, [instance], {})) if init else ()
         if evaluator.is_subclass(fqn, trigger_base):
             method = evaluator.find_method(fqn, catalog.signatures["trigger_method"])
             if method:
                 result = evaluator.run_function(method, [instance], {})
                 add(EntryPoint("trigger", fqn, path, line, other["trigger"], _uses(result), "run"))
             # The triggerer imports the class's module, then calls __init__, before run().
-            loading = evaluator.module_scope(info.module).uses
-            if init:
-                loading = [*loading, *_uses(evaluator.run_function(init, [instance], {}))]
-            add(EntryPoint("trigger", fqn, path, line, other["trigger"], tuple(loading), "load"))
+            loading = (*evaluator.module_scope(info.module).uses, *init_uses)
+            add(EntryPoint("trigger", fqn, path, line, other["trigger"], loading, "load"))
         if evaluator.is_subclass(fqn, notifier_base) and fqn not in attached_notifiers:
             method = evaluator.find_method(fqn, catalog.signatures["notifier_method"])
             if method:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from chanlint.resolve.sites import Frame
+from chanlint.resolve.sites import Frame, resolve_frame
+
+if TYPE_CHECKING:
+    from chanlint.resolve.evaluator import Use
 
 
 @dataclass(frozen=True)
@@ -73,3 +77,42 @@ class Finding:
             self.entrypoint.kind,
             self.entrypoint.name,
         )
+
+
+def finding_at(
+    rule: Rule, use: Use, ref: EntryRef, process: str, message: str, group: str, call: str, text: str
+) -> Finding:
+    """A finding located at a use, with the chain that reached it (lines resolved now)."""
+    site = use.site
+    return Finding(
+        code=rule.code,
+        severity=rule.severity,
+        path=site.path,
+        line=site.line,
+        column=site.column,
+        end_line=site.end_line,
+        end_column=site.end_column,
+        process=process,
+        message_type=message,
+        group=group,
+        call=call,
+        entrypoint=ref,
+        chain=tuple(resolve_frame(f) for f in use.chain),
+        text=text,
+    )
+
+
+class FindingSet:
+    """One finding per sort key: a use reached from two registrations is shown for the earliest."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[tuple, Finding] = {}
+
+    def add(self, finding: Finding) -> None:
+        key = finding.sort_key()
+        known = self._by_key.get(key)
+        if known is None or finding.shown_before(known):
+            self._by_key[key] = finding
+
+    def sorted(self) -> list[Finding]:
+        return sorted(self._by_key.values(), key=Finding.sort_key)

@@ -5,19 +5,19 @@ from __future__ import annotations
 from chanlint.catalog import Catalog
 from chanlint.catalog.model import Trap
 from chanlint.check.entrypoints import EntryPoint
-from chanlint.check.findings import EntryRef, Finding
+from chanlint.check.findings import EntryRef, Finding, FindingSet, finding_at
 from chanlint.check.rules import TRAP_RULES
 from chanlint.resolve.evaluator import Use
-from chanlint.resolve.sites import resolve_frame
 
 
 def judge_traps(entries: list[EntryPoint], catalog: Catalog) -> list[Finding]:
-    findings: dict[tuple, Finding] = {}
+    findings = FindingSet()
     active = {trap.id: trap for trap in catalog.traps.values() if catalog.airflow in trap.releases}
+    by_kind = {trap.kind: trap for trap in active.values()}
     for entry in entries:
         ref: EntryRef | None = None  # its line costs positions: built for the first finding
         for use in entry.uses:
-            hit = _sprung(entry, use, active)
+            hit = _sprung(entry, use, active, by_kind)
             if hit is None:
                 continue
             trap, call, message = hit
@@ -33,29 +33,14 @@ def judge_traps(entries: list[EntryPoint], catalog: Catalog) -> list[Finding]:
                     process_title=catalog.processes[process_name].title,
                     version=catalog.airflow,
                 )
-                finding = Finding(
-                    code=rule.code,
-                    severity=rule.severity,
-                    path=use.site.path,
-                    line=use.site.line,
-                    column=use.site.column,
-                    end_line=use.site.end_line,
-                    end_column=use.site.end_column,
-                    process=process_name,
-                    message_type=message,
-                    group=catalog.message_group.get(message, ""),
-                    call=call,
-                    entrypoint=ref,
-                    chain=tuple(resolve_frame(f) for f in use.chain),
-                    text=text,
-                )
-                key = finding.sort_key()
-                if key not in findings or finding.shown_before(findings[key]):
-                    findings[key] = finding
-    return sorted(findings.values(), key=Finding.sort_key)
+                group = catalog.message_group.get(message, "")
+                findings.add(finding_at(rule, use, ref, process_name, message, group, call, text))
+    return findings.sorted()
 
 
-def _sprung(entry: EntryPoint, use: Use, active: dict[str, Trap]) -> tuple[Trap, str, str] | None:
+def _sprung(
+    entry: EntryPoint, use: Use, active: dict[str, Trap], by_kind: dict[str, Trap]
+) -> tuple[Trap, str, str] | None:
     """(trap, what the code does, message it sends or "") when this use is a trap in this entry."""
     api = use.api
     if isinstance(api, Trap):
@@ -68,7 +53,6 @@ def _sprung(entry: EntryPoint, use: Use, active: dict[str, Trap]) -> tuple[Trap,
         if api.kind == "deadline-context" and entry.kind == "deadline_callback":
             return api, use.target, ""
         return None
-    by_kind = {trap.kind: trap for trap in active.values()}
     only_in = by_kind.get("only-in")
     if only_in is not None and not api.sent_in(entry.kind, entry.slot):
         return only_in, api.name, ""
