@@ -195,7 +195,14 @@ def _notifier_without_async_notify(tree: SourceTree) -> bool:
     return awaits_async_notify and unimplemented and any("await callback(" in text for text in triggers)
 
 
+def _sync_call_on_triggerer_loop(tree: SourceTree) -> bool:
+    """Before 3.2 the triggerer's comms send with async_to_sync, which refuses a running loop's thread."""
+    send = _function_source(tree, "airflow/jobs/triggerer_job_runner.py", "send")
+    return "async_to_sync(" in send and "has_portal" not in send
+
+
 TRAP_EVIDENCE = {
+    "sync-call-on-triggerer-loop": _sync_call_on_triggerer_loop,
     "notifier-without-async-notify": _notifier_without_async_notify,
     "no-current-context": _no_current_context,
     "lifecycle-outside-task": _lifecycle_outside_task,
@@ -213,3 +220,25 @@ def test_every_trap_has_release_evidence() -> None:
 def test_each_trap_applies_to_exactly_the_releases_whose_source_shows_it(trap_id: str) -> None:
     shown = [v for v in VERSIONS if TRAP_EVIDENCE[trap_id](tree_for(v))]
     assert list(load_catalog("3.3").traps[trap_id].releases) == shown
+
+
+@pytest.mark.parametrize("version", ["3.0", "3.1"])
+def test_what_a_blocking_call_on_the_triggerer_loop_spares_matches_the_source(version: str) -> None:
+    """3.1 retries a connection lookup through greenback and swallows MaskSecret's failure; 3.0 neither.
+
+    Observed by hand against the real runtimes (apache-airflow-core 3.0.6 / 3.1.8 in their own
+    environments): blocking Variable.get, Variable.set, Connection.get, XCom.get_one and
+    mask_secret inside a trigger's run(), with run_trigger's greenback portal on 3.1. On 3.0 all
+    raised "You cannot use AsyncToSync in the same thread as an async event loop"; on 3.1
+    Connection.get / BaseHook.get_connection worked, mask_secret returned quietly, Variable.get
+    raised VARIABLE_NOT_FOUND and the others the same RuntimeError.
+    """
+    tree = tree_for(version)
+    lookup = _function_source(tree, "airflow/sdk/execution_time/secrets/execution_api.py", "get_connection")
+    masking = _function_source(tree, "airflow/sdk/log.py", "mask_secret")
+    spared = set()
+    if "greenback" in lookup:
+        spared.add("GetConnection")
+    if "suppress(Exception)" in masking:
+        spared.add("MaskSecret")
+    assert set(load_catalog("3.3").traps["sync-call-on-triggerer-loop"].spared_in(version)) == spared

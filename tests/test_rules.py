@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chanlint.check.rules import ALL_RULES
-from tests.helpers import check_folder, write_tree
+from tests.helpers import SNAPSHOT_RELEASE, check_folder, write_tree
 
 VALID = [(rule, ex) for rule in ALL_RULES for ex in rule.valid]
 INVALID = [(rule, ex) for rule in ALL_RULES for ex in rule.invalid]
@@ -15,7 +15,7 @@ INVALID = [(rule, ex) for rule in ALL_RULES for ex in rule.invalid]
 def test_valid_examples_have_no_findings(rule, example, tmp_path, monkeypatch) -> None:
     write_tree(tmp_path, example.files, example.symlinks)
     _make_unreadable(monkeypatch, tmp_path, example.unreadable)
-    report = check_folder(tmp_path, example.config or None, options=example.options)
+    report = check_folder(tmp_path, example.config or None, _release(example), options=example.options)
     assert report.findings == []
 
 
@@ -23,7 +23,7 @@ def test_valid_examples_have_no_findings(rule, example, tmp_path, monkeypatch) -
 def test_invalid_examples_report_the_rule(rule, example, tmp_path, monkeypatch) -> None:
     write_tree(tmp_path, example.files, example.symlinks)
     _make_unreadable(monkeypatch, tmp_path, example.unreadable)
-    report = check_folder(tmp_path, example.config or None, options=example.options)
+    report = check_folder(tmp_path, example.config or None, _release(example), options=example.options)
     assert sorted({(f.code, f.line) for f in report.findings}) == sorted(example.expect)
 
 
@@ -33,6 +33,11 @@ def test_rule_codes_are_unique_and_documented() -> None:
     for rule in ALL_RULES:
         assert "## Why is this bad?" in rule.explanation and "## How to fix" in rule.explanation
         assert rule.invalid, f"{rule.code} has no INVALID example"
+
+
+def _release(example) -> str:
+    """The Airflow release an example is judged against: its config's, else the snapshot release."""
+    return example.config.get("airflow-version", SNAPSHOT_RELEASE)
 
 
 def _make_unreadable(monkeypatch, root, names) -> None:

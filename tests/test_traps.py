@@ -21,6 +21,8 @@ def traps_project(tmp_path: Path) -> Path:
 
 def test_the_traps_fixture_exercises_every_trap_rule() -> None:
     assert {f.code for f in check_folder(FIXTURES / "traps").findings} >= TRAP_CODES
+    # CHL107 applies before 3.2 only.
+    assert "CHL107" in {f.code for f in check_folder(FIXTURES / "traps", version="3.1").findings}
 
 
 def test_select_and_ignore_by_prefix(tmp_path: Path) -> None:

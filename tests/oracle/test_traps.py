@@ -8,6 +8,7 @@ and checks that chanlint reports the same code, and only it.
 from __future__ import annotations
 
 import ast
+import asyncio
 import inspect
 import sys
 import textwrap
@@ -307,3 +308,57 @@ def test_the_triggerer_loads_triggers_outside_any_portal() -> None:
         if "ensure_portal" in inspect.getsource(fn)
     ]
     assert portals == ["run_trigger"]
+
+
+# ---- CHL107: blocking calls on the triggerer's event loop (3.0, 3.1) -----------------------
+
+
+def test_async_to_sync_refuses_the_thread_of_a_running_loop() -> None:
+    """The mechanism behind CHL107: 3.0/3.1's TriggerCommsDecoder.send is async_to_sync(asend)
+    (tests/test_releases.py reads that off their wheels). This runs asgiref's own function."""
+    from asgiref.sync import async_to_sync
+
+    async def asend() -> int:
+        return 1
+
+    async def trigger_run() -> BaseException | None:
+        try:
+            async_to_sync(asend)()
+        except RuntimeError as error:
+            return error
+        return None
+
+    error = asyncio.run(trigger_run())
+    assert isinstance(error, RuntimeError) and "same thread as an async event loop" in str(error)
+    # Off the loop's thread (what sync_to_async / asyncio.to_thread do) the same call works.
+
+    async def threaded() -> int:
+        return await asyncio.to_thread(async_to_sync(asend))
+
+    assert asyncio.run(threaded()) == 1
+
+
+def test_chanlint_tells_blocking_from_awaited_and_threaded_calls(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "plugins/poll.py": textwrap.dedent("""\
+                import asyncio
+                from asgiref.sync import sync_to_async
+                from airflow.sdk import Variable
+                from airflow.models import XCom
+                from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+                class Poll(BaseTrigger):
+                    async def run(self):
+                        a = Variable.get("a")
+                        b = await sync_to_async(Variable.get)("b")
+                        c = await asyncio.to_thread(Variable.get, "c")
+                        d = await XCom.aget_one(key="k", dag_id="d", task_id="t", run_id="r")
+                        yield TriggerEvent((a, b, c, d))
+                """)
+        },
+    )
+    for version, expected in (("3.1", {("CHL107", 9)}), ("3.3", set())):
+        found = {(f.code, f.line) for f in check_folder(tmp_path, version=version).findings if f.code == "CHL107"}
+        assert found == expected, version

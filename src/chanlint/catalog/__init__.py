@@ -17,7 +17,7 @@ __all__ = ["ApiCall", "Catalog", "CatalogError", "Process", "available_versions"
 
 DEFAULT_VERSION = "3.3"
 CALL_KINDS = {"call", "attribute", "any-attribute", "subscript", "raise", "context-key"}
-TRAP_KINDS = {"call", "only-in", "registration", "awaited-notifier", "deadline-context", "trigger-load"}
+TRAP_KINDS = {"call", "only-in", "registration", "awaited-notifier", "deadline-context", "trigger-load", "sync-on-loop"}
 
 
 class CatalogError(ValueError):
@@ -155,6 +155,7 @@ def _build(raw: dict) -> Catalog:
                 targets=tuple(spec.get("targets", ())),
                 works_in=tuple(spec.get("works_in", ())),
                 releases=tuple(spec["releases"]),
+                spared=tuple((release, tuple(messages)) for release, messages in spec.get("spared", {}).items()),
             )
             for trap_id, spec in raw.get("traps", {}).items()
         },

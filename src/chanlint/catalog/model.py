@@ -41,10 +41,14 @@ class Trap:
     """Code that sends nothing wrong but fails, or does nothing, where it runs ([traps])."""
 
     id: str
-    kind: str  # "call" | "only-in" | "registration" | "awaited-notifier" | "deadline-context" | "trigger-load"
+    kind: str  # call, only-in, registration, awaited-notifier, deadline-context, trigger-load, sync-on-loop
     targets: tuple[str, ...]
     works_in: tuple[str, ...]  # entry kinds or "kind.slot" where the code works
     releases: tuple[str, ...]
+    spared: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (release, messages the trap does not affect)
+
+    def spared_in(self, release: str) -> tuple[str, ...]:
+        return next((messages for r, messages in self.spared if r == release), ())
 
     def messages_in(self, kind: str, slot: str) -> tuple[str, ...]:
         """A trap is recorded like an API use but sends no message: channel rules skip it."""

@@ -30,6 +30,7 @@ from chanlint.resolve.values import (
     Ref,
     SeqV,
     Str,
+    ThreadedV,
     Values,
     one,
 )
@@ -47,6 +48,10 @@ class Use:
     target: str  # the API table target that matched (for a trap: what the code does)
     where: Site | PendingSite
     chain: tuple[Frame | PendingFrame, ...]
+    # How the call runs relative to an event loop: directly awaited (`await Variable.aget()`),
+    # or in a worker thread (`await sync_to_async(Variable.get)(...)`, `asyncio.to_thread`).
+    awaited: bool = False
+    threaded: bool = False
 
     @property
     def site(self) -> Site:
@@ -117,6 +122,7 @@ class Evaluator:
         self.instance_attrs: dict[tuple[str, str], Values] = {}  # (class, attr) -> self.attr values
         self.registrations: list[Registration] = []
         self.depth = 0
+        self._awaited: set[int] = set()  # ids of expressions under `await`
         cat = self.catalog
         self._context_type = cat.context_type
         self.deadline_context_type = str(cat.deadline_context["type"])
@@ -468,6 +474,7 @@ class Evaluator:
         if isinstance(node, cst.Lambda):
             return self.ev_lambda(node, scope)
         if isinstance(node, cst.Await):
+            self._awaited.add(id(node.expression))
             return self.ev(node.expression, scope)
         if isinstance(node, cst.BooleanOperation):
             return self.ev(node.left, scope) | self.ev(node.right, scope)
@@ -747,6 +754,10 @@ class Evaluator:
             return self.invoke(func.func, [one(func.self_value), *args], kwargs, node, scope)
         if isinstance(func, LambdaV):
             return self.invoke(func.func, args, kwargs, node, scope)
+        if isinstance(func, ThreadedV):
+            return self._in_thread(
+                lambda: self._union(self.call_value(f, args, kwargs, node, scope) for f in func.func), scope
+            )
         if isinstance(func, PartialV):
             merged = dict(func.keywords)
             merged.update(kwargs)
@@ -800,9 +811,11 @@ class Evaluator:
         if canonical in self._partial and args:
             return one(PartialV(args[0], tuple(args[1:]), tuple(kwargs.items())))
         if canonical in self._returns_first and args:
-            return args[0]
+            return one(ThreadedV(args[0]))
         if canonical in self._calls_first and args:
-            return self._union(self.call_value(f, args[1:], kwargs, node, scope) for f in args[0])
+            return self._in_thread(
+                lambda: self._union(self.call_value(f, args[1:], kwargs, node, scope) for f in args[0]), scope
+            )
         if canonical == "builtins.dict":
             return one(DictV(tuple(kwargs.items())))
         if canonical in self._dag or canonical in self._dag_decorator:
@@ -954,8 +967,17 @@ class Evaluator:
     def record(self, apis: Sequence[ApiCall | Trap], target: str, node: cst.CSTNode, scope: Scope) -> None:
         where = PendingSite(scope.module, node)
         frame = scope.pending_frame(node)
+        awaited = id(node) in self._awaited
         for api in apis:
-            scope.uses.append(Use(api, target, where, (frame,)))
+            scope.uses.append(Use(api, target, where, (frame,), awaited=awaited))
+
+    @staticmethod
+    def _in_thread(call, scope: Scope) -> Values:
+        """Run `call` (an abstract call), marking the uses it adds as made in a worker thread."""
+        before = len(scope.uses)
+        result = call()
+        scope.uses[before:] = [replace(u, threaded=True) for u in scope.uses[before:]]
+        return result
 
     def _returns(self, apis: list[ApiCall]) -> Values:
         return frozenset(Inst(a.returns) for a in apis if a.returns)
@@ -973,7 +995,7 @@ def _dedupe(uses: Iterable[Use]) -> list[Use]:
     """One use per (API row, site): the first (shortest-found) chain explains it."""
     seen: dict[tuple, Use] = {}
     for use in uses:
-        key = (use.api, use.target, use.where)
+        key = (use.api, use.target, use.where, use.awaited, use.threaded)
         if key not in seen or len(use.chain) < len(seen[key].chain):
             seen[key] = use
     return list(seen.values())

@@ -69,7 +69,14 @@ class DeadlineCallbackV:
     kwargs: Values
 
 
-Value = Ref | Inst | Bound | Str | LambdaV | PartialV | SeqV | DictV | DeadlineCallbackV
+@dataclass(frozen=True)
+class ThreadedV:
+    """A callable that runs its target in a worker thread (`sync_to_async(f)`): off the event loop."""
+
+    func: Values
+
+
+Value = Ref | Inst | Bound | Str | LambdaV | PartialV | SeqV | DictV | DeadlineCallbackV | ThreadedV
 Values = frozenset  # frozenset[Value]; empty means "unknown"
 EMPTY: frozenset = frozenset()
 
