@@ -133,11 +133,16 @@ class SnippetOperator(BaseOperator):
 def _make_ti(snippet: str = "pass", dag_run_extra: dict | None = None) -> task_runner.RuntimeTaskInstance:
     with DAG("d", schedule=None, start_date=NOW):
         op = SnippetOperator(snippet=snippet, task_id="t", inlets=[Asset(ASSET_URI)])
+    return runtime_ti(op, dag_run_extra)
+
+
+def runtime_ti(op: BaseOperator, dag_run_extra: dict | None = None) -> task_runner.RuntimeTaskInstance:
+    """The task instance the task runner would build for `op`, in a run of DAG "d"."""
     fields = _dag_run_fields()
     fields.update(dag_run_extra or {})
     ti = task_runner.RuntimeTaskInstance.model_construct(
         id=uuid.uuid4(),
-        task_id="t",
+        task_id=op.task_id,
         dag_id="d",
         run_id="r",
         try_number=1,

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import uuid
 from pathlib import Path
 from typing import Any
 
 import structlog
 from airflow.sdk import DAG, BaseOperator
-from airflow.sdk.api.datamodels._generated import DagRun, TIRunContext
 from airflow.sdk.execution_time import task_runner
 from airflow.utils.state import TaskInstanceState
 
-from tests.oracle.sdk_runtime import NOW, RecordingComms, _dag_run_fields
+from tests.oracle.sdk_runtime import NOW, RecordingComms, runtime_ti
 
 # The task state whose finalize() runs each callback slot (task_runner.finalize).
 FINALIZE_STATE = {
@@ -33,24 +31,6 @@ FINALIZE_STATE = {
 class _Noop(BaseOperator):
     def execute(self, context: Any) -> None:
         return None
-
-
-def _ti(op: BaseOperator) -> task_runner.RuntimeTaskInstance:
-    ti = task_runner.RuntimeTaskInstance.model_construct(
-        id=uuid.uuid4(),
-        task_id=op.task_id,
-        dag_id="d",
-        run_id="r",
-        try_number=1,
-        map_index=-1,
-        task=op,
-        max_tries=0,
-        start_date=NOW,
-        dag_version_id=uuid.uuid4(),
-        bundle_instance=None,
-    )
-    ti._ti_context_from_server = TIRunContext(dag_run=DagRun(**_dag_run_fields()), max_tries=0, should_retry=False)
-    return ti
 
 
 def run_task_callback(slot: str, body: str) -> tuple[BaseException | None, str, list[str]]:
@@ -73,7 +53,7 @@ def run_task_callback(slot: str, body: str) -> tuple[BaseException | None, str, 
     try:
         with DAG("d", schedule=None, start_date=NOW):
             op = _Noop(task_id="t", **{slot: callback})
-        ti = _ti(op)
+        ti = runtime_ti(op)
         context = ti.get_template_context()
         if slot == "on_execute_callback":
             state, _msg, _error = task_runner.run(ti, context, log)
@@ -104,7 +84,7 @@ def run_execute(body: str) -> BaseException | None:
     try:
         with DAG("d", schedule=None, start_date=NOW):
             op = Op(task_id="t")
-        ti = _ti(op)
+        ti = runtime_ti(op)
         task_runner.run(ti, ti.get_template_context(), structlog.get_logger())
     finally:
         task_runner.SUPERVISOR_COMMS = None
