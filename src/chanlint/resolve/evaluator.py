@@ -72,10 +72,6 @@ class Registration:
     where: PendingSite  # the registering call
     kwargs: Values = EMPTY  # deadline callbacks: the kwargs= given
 
-    @property
-    def site(self) -> Site:
-        return self.where.resolve()
-
 
 @dataclass
 class FuncResult:
@@ -93,9 +89,6 @@ class Scope:
     uses: list[Use] = field(default_factory=list)
     returns: set = field(default_factory=set)
     branch_depth: int = 0  # > 0 inside code that may or may not run (if, loop, try, match)
-
-    def frame(self, line: int) -> Frame:
-        return Frame(str(self.module.path), line, self.function)
 
     def pending_frame(self, node: cst.CSTNode) -> PendingFrame:
         return PendingFrame(self.module, node, self.function)
