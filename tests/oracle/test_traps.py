@@ -362,3 +362,38 @@ def test_chanlint_tells_blocking_from_awaited_and_threaded_calls(tmp_path: Path)
     for version, expected in (("3.1", {("CHL107", 9)}), ("3.3", set())):
         found = {(f.code, f.line) for f in check_folder(tmp_path, version=version).findings if f.code == "CHL107"}
         assert found == expected, version
+
+
+def test_coroutines_gathered_without_await_are_not_blocking_calls(tmp_path: Path, monkeypatch) -> None:
+    """Even with nothing spared, a coroutine function's call is no blocking call: 3.1's real
+    spared GetConnection would hide the difference, so the test spares nothing."""
+    import dataclasses
+
+    catalog = load_catalog("3.1")
+    trap = catalog.traps["sync-call-on-triggerer-loop"]
+    monkeypatch.setitem(catalog.traps, trap.id, dataclasses.replace(trap, spared=()))
+    write_tree(
+        tmp_path,
+        {
+            "plugins/poll.py": textwrap.dedent("""\
+                import asyncio
+                from airflow.sdk import BaseHook
+                from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+                class Poll(BaseTrigger):
+                    async def run(self):
+                        a, b = await asyncio.gather(BaseHook.aget_connection("a"), BaseHook.aget_connection("b"))
+                        yield TriggerEvent((a.host, b.host))
+                """)
+        },
+    )
+    assert not [f for f in check_folder(tmp_path, version="3.1").findings if f.code == "CHL107"]
+    # ... while the same lookup made blocking is reported once nothing is spared.
+    poll = tmp_path / "plugins" / "poll.py"
+    poll.write_text(
+        poll.read_text().replace(
+            'await asyncio.gather(BaseHook.aget_connection("a"), BaseHook.aget_connection("b"))',
+            'BaseHook.get_connection("a"), BaseHook.get_connection("b")',
+        )
+    )
+    assert [f.line for f in check_folder(tmp_path, version="3.1").findings if f.code == "CHL107"] == [7, 7]

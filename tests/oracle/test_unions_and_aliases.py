@@ -146,3 +146,17 @@ def test_known_bases_are_every_public_subclass_of_a_marker_base() -> None:
                 if obj is not real_base and issubclass(obj, real_base):
                     found[canonical] = base
     assert found == CATALOG.known_bases
+
+
+def test_coroutine_functions_are_exactly_the_async_api_targets() -> None:
+    """CHL107 never calls a coroutine function blocking, even when it is not awaited at once."""
+    found = set()
+    for call in CATALOG.calls:
+        if call.kind != "call":
+            continue
+        for target in call.targets:
+            obj = import_object(target)
+            function = getattr(obj, "__func__", obj)
+            if inspect.iscoroutinefunction(function) or inspect.isasyncgenfunction(function):
+                found.add(target)
+    assert found == CATALOG.coroutine_functions

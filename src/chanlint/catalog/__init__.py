@@ -159,6 +159,7 @@ def _build(raw: dict) -> Catalog:
             )
             for trap_id, spec in raw.get("traps", {}).items()
         },
+        coroutine_functions=frozenset(raw.get("coroutine_functions", ())),
         known_bases=dict(raw["known_bases"]),
         runtime_code=dict(raw["runtime_code"]),
         deadline_context=dict(raw["deadline_context"]),

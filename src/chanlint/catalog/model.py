@@ -100,6 +100,7 @@ class Catalog:
     notes: tuple[str, ...]  # release-specific facts worth showing users
     calls: tuple[ApiCall, ...]
     traps: dict[str, Trap]
+    coroutine_functions: frozenset[str]  # API targets whose call returns a coroutine (never blocks)
     known_bases: dict[str, str]  # Airflow's public subclasses of the marker bases -> base
     runtime_code: dict  # packages, except: Airflow's own modules (see is_runtime_module)
     deadline_context: dict  # type, keys, values: what a deadline callback's `context` holds

@@ -17,7 +17,7 @@ def judge_traps(entries: list[EntryPoint], catalog: Catalog) -> list[Finding]:
     for entry in entries:
         ref: EntryRef | None = None  # its line costs positions: built for the first finding
         for use in entry.uses:
-            hit = _sprung(entry, use, active, by_kind, catalog.airflow)
+            hit = _sprung(entry, use, active, by_kind, catalog)
             if hit is None:
                 continue
             trap, call, message = hit
@@ -39,7 +39,7 @@ def judge_traps(entries: list[EntryPoint], catalog: Catalog) -> list[Finding]:
 
 
 def _sprung(
-    entry: EntryPoint, use: Use, active: dict[str, Trap], by_kind: dict[str, Trap], release: str
+    entry: EntryPoint, use: Use, active: dict[str, Trap], by_kind: dict[str, Trap], catalog: Catalog
 ) -> tuple[Trap, str, str] | None:
     """(trap, what the code does, message it sends or "") when this use is a trap in this entry."""
     api = use.api
@@ -61,9 +61,11 @@ def _sprung(
         return loading, api.name, api.sends[0]
     on_loop = by_kind.get("sync-on-loop")
     on_loop_thread = "triggerer" in entry.processes and entry.slot != "load"
-    if on_loop is not None and on_loop_thread and not (use.awaited or use.threaded):
+    blocking = not (use.awaited or use.threaded or use.target in catalog.coroutine_functions)
+    if on_loop is not None and on_loop_thread and blocking:
         # A blocking call made on the event loop's own thread.
-        failing = [m for m in api.messages_in(entry.kind, entry.slot) if m not in on_loop.spared_in(release)]
+        spared = on_loop.spared_in(catalog.airflow)
+        failing = [m for m in api.messages_in(entry.kind, entry.slot) if m not in spared]
         if failing:
             return on_loop, api.name, failing[0]
     return None
