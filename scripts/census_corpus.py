@@ -80,7 +80,7 @@ def main() -> int:
         f'- Callbacks (task, DAG, deadline callbacks and notifiers) that would pass the "read + logging" '
         f"default the dev-list thread proposes: {len(passing)} of {len(callbacks)}.",
         f"- Uses of a message outside its process's union, all entry kinds: {len(refused)}.",
-        "- Runtime traps (CHL101-CHL106, `chanlint check`) in the corpus: "
+        "- Runtime traps (CHL101-CHL107, `chanlint check`) in the corpus: "
         + (", ".join(f"{code} x{n}" for code, n in sorted(traps.items())) or "none")
         + ".",
         "- Airflow core's and the SDK's own source is in this corpus but is not user code: user code is",
