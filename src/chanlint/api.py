@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from chanlint import __version__
 from chanlint.catalog import catalog_stamp
 from chanlint.check import postprocess as post
-from chanlint.check.findings import EntryRef, Finding
+from chanlint.check.findings import Finding, finding_in_file
 from chanlint.check.rules import RULES_BY_CODE
 from chanlint.config import Settings
 from chanlint.discover.files import (
@@ -323,22 +323,7 @@ def _postprocess(
 def _file_problem(path: Path, line: int, column: int, reason: str, code: str = "CHL900") -> Finding:
     """A file-level diagnostic: the file was not (fully) checked, and this says why."""
     rule = RULES_BY_CODE[code]
-    return Finding(
-        code=rule.code,
-        severity=rule.severity,
-        path=str(path),
-        line=line,
-        column=column,
-        end_line=line,
-        end_column=column,
-        process="",
-        message_type="",
-        group="",
-        call="",
-        entrypoint=EntryRef("", "", str(path), line),
-        chain=(),
-        text=rule.summary.format(reason=reason),
-    )
+    return finding_in_file(rule, str(path), line, column, rule.summary.format(reason=reason))
 
 
 def display_path(path: str, cwd: Path | None = None) -> str:

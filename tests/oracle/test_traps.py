@@ -184,7 +184,8 @@ def test_deadline_callbacks_defined_in_the_dag_file(tmp_path: Path, monkeypatch)
     outcome = run_async_deadline_callback(async_path)
     assert outcome["state"] == "failed" and "Failed to import the callable" in outcome["body"]
     # ... the callback subprocess re-executes the DAG file for the SyncCallback, top level and all.
-    ok, sent = run_sync_deadline_callback(sync_path, tmp_path / "dags", "late.py", {"dag_run": {}, "deadline": {}})
+    error, sent = run_sync_deadline_callback(sync_path, tmp_path / "dags", "late.py", {"dag_run": {}, "deadline": {}})
+    ok = error is None
     assert ok and sent == ["PutVariable"]
 
     assert TRAPS["deadline-callback-in-dag-file"].targets == ("airflow.sdk.definitions.callback.AsyncCallback",)
@@ -272,12 +273,41 @@ def test_a_task_style_deadline_callback_fails_on_the_real_deadline_context(tmp_p
     sys.path.insert(0, str(tmp_path))
     try:
         outcomes = {
-            name: run_sync_deadline_callback(f"{name}.cb", tmp_path, "", context)[0]
+            name: run_sync_deadline_callback(f"{name}.cb", tmp_path, "", context)[0] is None
             for name in ("alerts_ok", "alerts_ti", "alerts_attr")
         }
     finally:
         sys.path.remove(str(tmp_path))
     assert outcomes == {"alerts_ok": True, "alerts_ti": False, "alerts_attr": False}
+
+
+def test_a_task_notifier_reused_as_a_deadline_callback_fails_and_chanlint_says_so(tmp_path: Path) -> None:
+    """The notifier runs (execute_callback instantiates the class and calls it), and fails on 'ti'."""
+    notifier = (
+        "from airflow.sdk import BaseNotifier\n\n"
+        "class Pager(BaseNotifier):\n"
+        "    def notify(self, context):\n"
+        "        context['ti'].log.info('paging')\n"
+    )
+    write_tree(tmp_path, {"plugins/pager.py": notifier})
+    context = {"dag_run": {"run_id": "r"}, "deadline": {"id": "1", "deadline_time": "t"}}
+    sys.path.insert(0, str(tmp_path / "plugins"))
+    try:
+        error, _sent = run_sync_deadline_callback("pager.Pager", tmp_path, "", context)
+    finally:
+        sys.path.remove(str(tmp_path / "plugins"))
+    assert error is not None and "KeyError: 'ti'" in error
+    write_tree(
+        tmp_path,
+        {
+            "dags/d.py": "from datetime import timedelta\n"
+            "from airflow.sdk import DAG, DeadlineAlert, DeadlineReference, SyncCallback\n"
+            "from pager import Pager\n\n"
+            "with DAG('d', deadline=DeadlineAlert(reference=DeadlineReference.DAGRUN_QUEUED_AT,\n"
+            "         interval=timedelta(hours=1), callback=SyncCallback(Pager))):\n    pass\n"
+        },
+    )
+    assert ("CHL103", 5) in codes(tmp_path)
 
 
 # ---- CHL105: supervisor calls while the triggerer loads a trigger ----------------------------

@@ -115,8 +115,8 @@ def run_async_deadline_callback(path: str) -> dict:
     return asyncio.run(events())[-1]
 
 
-def run_sync_deadline_callback(path: str, folder: Path, rel_path: str, context: dict) -> tuple[bool, list[str]]:
-    """Run a stored SyncCallback path as the executor callback subprocess does; (ok, messages)."""
+def run_sync_deadline_callback(path: str, folder: Path, rel_path: str, context: dict) -> tuple[str | None, list[str]]:
+    """Run a stored SyncCallback path as the executor callback subprocess does; (error, messages)."""
     from airflow.sdk.execution_time.callback_supervisor import execute_callback
 
     comms = RecordingComms()
@@ -126,7 +126,7 @@ def run_sync_deadline_callback(path: str, folder: Path, rel_path: str, context: 
     finally:
         task_runner.SUPERVISOR_COMMS = None
     assert ok or error
-    return ok, comms.sent
+    return (None if ok else error), comms.sent
 
 
 def sync_call_on_the_triggerer_loop(code: str) -> BaseException | None:

@@ -154,6 +154,7 @@ def _build(raw: dict) -> Catalog:
                 kind=spec["kind"],
                 targets=tuple(spec.get("targets", ())),
                 works_in=tuple(spec.get("works_in", ())),
+                processes=tuple(spec.get("processes", ())),
                 releases=tuple(spec["releases"]),
                 spared=tuple((release, tuple(messages)) for release, messages in spec.get("spared", {}).items()),
             )

@@ -45,6 +45,7 @@ class Trap:
     targets: tuple[str, ...]
     works_in: tuple[str, ...]  # entry kinds or "kind.slot" where the code works
     releases: tuple[str, ...]
+    processes: tuple[str, ...] = ()  # the processes whose code it concerns (all when empty)
     spared: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (release, messages the trap does not affect)
 
     def spared_in(self, release: str) -> tuple[str, ...]:
@@ -53,10 +54,6 @@ class Trap:
     def messages_in(self, kind: str, slot: str) -> tuple[str, ...]:
         """A trap is recorded like an API use but sends no message: channel rules skip it."""
         return ()
-
-    @property
-    def name(self) -> str:
-        return self.id
 
     def works(self, kind: str, slot: str) -> bool:
         return kind in self.works_in or f"{kind}.{slot}" in self.works_in

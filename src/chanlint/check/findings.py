@@ -102,6 +102,27 @@ def finding_at(
     )
 
 
+def finding_in_file(rule: Rule, path: str, line: int, column: int, text: str) -> Finding:
+    """A finding about a file itself (it could not be read, a suppression comment in it): no
+    entry point, process or message."""
+    return Finding(
+        code=rule.code,
+        severity=rule.severity,
+        path=path,
+        line=line,
+        column=column,
+        end_line=line,
+        end_column=column,
+        process="",
+        message_type="",
+        group="",
+        call="",
+        entrypoint=EntryRef("", "", path, line),
+        chain=(),
+        text=text,
+    )
+
+
 class FindingSet:
     """One finding per sort key: a use reached from two registrations is shown for the earliest."""
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from chanlint.check.findings import EntryRef, Finding
+from chanlint.check.findings import Finding, finding_in_file
 from chanlint.check.rules import chl901_unused_suppression, chl902_blanket_suppression
 
 NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
@@ -183,22 +183,7 @@ def apply_suppressions(findings: list[Finding], report_unused: bool, extra_files
 
 def _suppression_finding(rule, s: Suppression) -> Finding:
     codes = ", ".join(sorted(s.codes)) or "all codes"
-    return Finding(
-        code=rule.code,
-        severity=rule.severity,
-        path=s.path,
-        line=s.line,
-        column=s.column,
-        end_line=s.line,
-        end_column=s.column,
-        process="",
-        message_type="",
-        group="",
-        call="",
-        entrypoint=EntryRef("", "", s.path, s.line),
-        chain=(),
-        text=rule.summary.format(codes=codes),
-    )
+    return finding_in_file(rule, s.path, s.line, s.column, rule.summary.format(codes=codes))
 
 
 def touches(finding: Finding, focus: set[str]) -> bool:

@@ -60,10 +60,13 @@ def _sprung(
     if loading is not None and entry.kind == "trigger" and entry.slot == "load" and api.sends:
         return loading, api.name, api.sends[0]
     on_loop = by_kind.get("sync-on-loop")
-    on_loop_thread = "triggerer" in entry.processes and entry.slot != "load"
-    blocking = not (use.awaited or use.threaded or use.target in catalog.coroutine_functions)
-    if on_loop is not None and on_loop_thread and blocking:
-        # A blocking call made on the event loop's own thread.
+    # A blocking call made on the event loop's own thread (a trigger's loading is CHL105's).
+    if (
+        on_loop is not None
+        and set(on_loop.processes) & set(entry.processes)
+        and entry.slot != "load"
+        and not (use.awaited or use.threaded or use.target in catalog.coroutine_functions)
+    ):
         spared = on_loop.spared_in(catalog.airflow)
         failing = [m for m in api.messages_in(entry.kind, entry.slot) if m not in spared]
         if failing:

@@ -225,13 +225,9 @@ def passes_safe_mode(data: bytes, layout: Layout) -> bool:
     return all(w in lowered for w in layout.safe_mode_all) and any(w in lowered for w in layout.safe_mode_any)
 
 
-def find_module_file(name: str, roots: list[Path]) -> Path | None:
-    """Where `import name` would find a source file under the import roots, if anywhere."""
-    return ModuleFinder(roots).find(name)
-
-
 class ModuleFinder:
-    """find_module_file for many names: each folder is listed once, not stat-ed per candidate."""
+    """Where `import name` would find a source file under the import roots, for many names:
+    each folder is listed once, not stat-ed per candidate."""
 
     def __init__(self, roots: list[Path]) -> None:
         self.roots = roots

@@ -375,7 +375,7 @@ class Evaluator:
     def class_bases(self, fqn: str) -> list[str]:
         info = self.program.classes.get(fqn)
         if info is None:
-            return self.program.external_bases(fqn)
+            return self.catalog.declared_bases(fqn)
         scope = self.class_scopes.get(fqn) or self.module_scope(info.module)
         bases: list[str] = []
         for arg in info.node.bases:
@@ -594,7 +594,7 @@ class Evaluator:
                 return found
             sub = self.program.module(f"{name}.{attr}")
             return one(Ref(sub.name if sub else f"{name}.{attr}"))
-        if name in self.program.classes or self.program.external_bases(name):
+        if name in self.program.classes or self.catalog.declared_bases(name):
             for cls in self.mro(name):
                 method = self._own_member(cls, attr)
                 if method is not None:
@@ -786,7 +786,7 @@ class Evaluator:
             return self.invoke(name, args, kwargs, node, scope)
         if name in self.program.classes:
             return self.instantiate(name, args, kwargs, node, scope)
-        if self.program.external_bases(canonical):
+        if self.catalog.declared_bases(canonical):
             return self.instantiate(canonical, args, kwargs, node, scope)
         owner, _, method = canonical.rpartition(".")
         if method == self.sig["operator_partial"] and owner and self._is_operator(owner):

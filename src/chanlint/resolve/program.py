@@ -59,6 +59,3 @@ class Program:
             head, _, last = head.rpartition(".")
             tail = f"{last}.{tail}"
         return None
-
-    def external_bases(self, cls: str) -> list[str]:
-        return self.catalog.declared_bases(cls)
