@@ -1,12 +1,20 @@
-"""Parse every file once; record its functions and classes by fully qualified name."""
+"""Parse every file once; record its functions and classes by fully qualified name.
+
+Most of a module is function bodies, and most functions never run in an analysis: a body the
+file's ast index marks lazy (see index.relevance) is left out of the libcst parse (its lines
+blanked, so every other node keeps its position) and parsed on its own the first time the
+function runs. The result is the same tree as a full parse, at a fraction of the cost.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
 from chanlint.discover.files import SourceFile
 
@@ -15,9 +23,17 @@ from chanlint.discover.files import SourceFile
 class FunctionInfo:
     fqn: str
     qualname: str
-    node: cst.FunctionDef | cst.Lambda
+    header: cst.FunctionDef  # as parsed; its body is a placeholder while `lazy_lines` is set
     module: ModuleInfo
     owner_class: str | None  # fqn of the class for methods
+    lazy_lines: tuple[int, int] | None = None  # the body's lines, not parsed yet
+
+    @property
+    def node(self) -> cst.FunctionDef:
+        """The whole def, its body parsed on first need."""
+        if self.lazy_lines is not None:
+            self.module.parse_body(self)
+        return self.header
 
 
 @dataclass
@@ -39,7 +55,11 @@ class ModuleInfo:
     def_names: dict[cst.CSTNode, str] = field(default_factory=dict)
     # class qualname -> line, from the file's ast index when there is one (no positions needed)
     class_lines: dict[str, int] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)  # the source's lines, while bodies are unparsed
+    on_define: Callable[[dict[str, FunctionInfo]], None] | None = None  # told of defs found in bodies
     _positions: dict[cst.CSTNode, CodeRange] | None = None
+    # Parsed bodies whose positions are not in _positions yet: (fragment, line offset, stub, def).
+    _pending: list[tuple[cst.Module, int, cst.FunctionDef, cst.FunctionDef]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -54,9 +74,48 @@ class ModuleInfo:
         """Node positions, computed on first need: most modules an import reaches never need them,
         and computing them costs more than parsing."""
         if self._positions is None:
-            wrapper = MetadataWrapper(self.tree, unsafe_skip_copy=True)
-            self._positions = dict(wrapper.resolve(PositionProvider))
+            self._positions = _positions_of(self.tree, 0)
+        while self._pending:
+            fragment, offset, stub, whole = self._pending.pop()
+            self._positions.update(_positions_of(fragment, offset))
+            head, body = self._positions.get(stub), self._positions.get(whole.body)
+            if head is not None and body is not None:  # the def: where its header starts, to its body's end
+                self._positions[whole] = CodeRange(head.start, body.end)
         return self._positions
+
+    def parse_body(self, info: FunctionInfo) -> None:
+        """Parse a lazy function body on its own and put it in place (see the module docstring)."""
+        assert info.lazy_lines is not None
+        first, last = info.lazy_lines
+        info.lazy_lines = None
+        stub = info.header
+        body_lines = self.lines[first - 1 : last]
+        newline = _newline_of(self.lines[0]) if self.lines else "\n"
+        try:
+            # Any indentation is valid under `if 1:`: the body parses with its own columns.
+            fragment = cst.parse_module(f"if 1:{newline}{''.join(body_lines)}")
+            block = fragment.body[0].body
+            offset = first - 2
+        except (cst.ParserSyntaxError, RecursionError, IndexError, AttributeError):
+            fragment, block, offset = self._reparsed_body(info, stub)
+        info.header = stub.with_changes(body=block)
+        self._pending.append((fragment, offset, stub, info.header))
+        self.def_names[info.header] = info.fqn
+        found: dict[str, FunctionInfo] = {}
+        _walk_definitions(self, _statements(block), f"{info.qualname}.<locals>.", None, found)
+        if found and self.on_define is not None:
+            self.on_define(found)
+
+    def _reparsed_body(self, info: FunctionInfo, stub: cst.FunctionDef) -> tuple[cst.Module, cst.BaseSuite, int]:
+        """The fallback for a body that does not parse alone: the def, from a full parse (or, if
+        libcst refuses the whole file, as the placeholder: the body then does nothing)."""
+        try:
+            full = cst.parse_module("".join(self.lines))
+            shadow = ModuleInfo(source=self.source, tree=full)
+            _walk_definitions(shadow, full.body, "", None, shadow.functions)
+            return full, shadow.functions[info.fqn].header.body, 0
+        except (cst.ParserSyntaxError, RecursionError, KeyError):
+            return self.tree, stub.body, 0
 
     def line_of(self, node: cst.CSTNode) -> int:
         pos = self.positions.get(node)
@@ -67,40 +126,68 @@ class ModuleInfo:
         return self.class_lines.get(qualname) or self.line_of(node)
 
 
-def _collect_definitions(module: ModuleInfo) -> None:
+def _positions_of(tree: cst.Module, offset: int) -> dict[cst.CSTNode, CodeRange]:
+    positions = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)
+    if not offset:
+        return dict(positions)
+    return {
+        node: CodeRange(
+            CodePosition(r.start.line + offset, r.start.column), CodePosition(r.end.line + offset, r.end.column)
+        )
+        for node, r in positions.items()
+    }
+
+
+_LAZY = re.compile(r"['\"]chanlint:lazy:(\d+):(\d+)['\"]")
+
+
+def _lazy_lines(stmt: cst.FunctionDef) -> tuple[int, int] | None:
+    """The lines a placeholder body stands for (see _skeleton)."""
+    body = _statements(stmt.body)
+    if len(body) == 1 and isinstance(body[0], cst.SimpleStatementLine) and len(body[0].body) == 1:
+        expr = body[0].body[0]
+        if isinstance(expr, cst.Expr) and isinstance(expr.value, cst.SimpleString):
+            match = _LAZY.fullmatch(expr.value.value)
+            if match:
+                return int(match[1]), int(match[2])
+    return None
+
+
+def _walk_definitions(
+    module: ModuleInfo, body, prefix: str, owner: ClassInfo | None, found: dict[str, FunctionInfo]
+) -> None:
     """Every def/class with a qualname like Python's own (`outer.<locals>.inner`).
 
     Definitions only occur as statements, so only statement bodies are walked: a fraction of
     the cost of visiting every expression node.
     """
-
-    def walk(body, prefix: str, owner: ClassInfo | None) -> None:
-        for stmt in body:
-            if isinstance(stmt, cst.ClassDef):
-                qual = f"{prefix}{stmt.name.value}"
-                info = ClassInfo(fqn=f"{module.name}.{qual}", qualname=qual, node=stmt, module=module)
-                module.classes[info.fqn] = info
-                module.def_names[stmt] = info.fqn
-                walk(_statements(stmt.body), f"{qual}.", info)
-            elif isinstance(stmt, cst.FunctionDef):
-                qual = f"{prefix}{stmt.name.value}"
-                info_f = FunctionInfo(
-                    fqn=f"{module.name}.{qual}",
-                    qualname=qual,
-                    node=stmt,
-                    module=module,
-                    owner_class=owner.fqn if owner else None,
-                )
-                module.functions[info_f.fqn] = info_f
-                module.def_names[stmt] = info_f.fqn
-                if owner is not None:
-                    owner.methods[stmt.name.value] = info_f.fqn
-                walk(_statements(stmt.body), f"{qual}.<locals>.", None)
-            else:
-                for inner in _compound_bodies(stmt):
-                    walk(inner, prefix, owner)
-
-    walk(module.tree.body, "", None)
+    for stmt in body:
+        if isinstance(stmt, cst.ClassDef):
+            qual = f"{prefix}{stmt.name.value}"
+            info = ClassInfo(fqn=f"{module.name}.{qual}", qualname=qual, node=stmt, module=module)
+            module.classes[info.fqn] = info
+            module.def_names[stmt] = info.fqn
+            _walk_definitions(module, _statements(stmt.body), f"{qual}.", info, found)
+        elif isinstance(stmt, cst.FunctionDef):
+            qual = f"{prefix}{stmt.name.value}"
+            info_f = FunctionInfo(
+                fqn=f"{module.name}.{qual}",
+                qualname=qual,
+                header=stmt,
+                module=module,
+                owner_class=owner.fqn if owner else None,
+                lazy_lines=_lazy_lines(stmt) if module.lines else None,
+            )
+            module.functions[info_f.fqn] = info_f
+            found[info_f.fqn] = info_f
+            module.def_names[stmt] = info_f.fqn
+            if owner is not None:
+                owner.methods[stmt.name.value] = info_f.fqn
+            if info_f.lazy_lines is None:
+                _walk_definitions(module, _statements(stmt.body), f"{qual}.<locals>.", None, found)
+        else:
+            for inner in _compound_bodies(stmt):
+                _walk_definitions(module, inner, prefix, owner, found)
 
 
 def _statements(suite: cst.BaseSuite) -> list:
@@ -128,11 +215,47 @@ def _compound_bodies(stmt: cst.CSTNode) -> list[list]:
     return bodies
 
 
-def parse_module(source: SourceFile, text: str) -> ModuleInfo:
-    """Parse one file (raises libcst.ParserSyntaxError on bad syntax)."""
-    module = ModuleInfo(source=source, tree=cst.parse_module(text))
-    _collect_definitions(module)
+def parse_module(source: SourceFile, text: str, lazy_bodies: tuple[tuple[int, int], ...] = ()) -> ModuleInfo:
+    """Parse one file, leaving `lazy_bodies` for later (raises libcst.ParserSyntaxError on bad syntax)."""
+    if not lazy_bodies:
+        module = ModuleInfo(source=source, tree=cst.parse_module(text))
+    else:
+        lines = split_lines(text)
+        module = ModuleInfo(source=source, tree=cst.parse_module(_skeleton(lines, lazy_bodies)), lines=lines)
+    _walk_definitions(module, module.tree.body, "", None, module.functions)
     return module
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their endings, as Python's tokenizer counts them (str.splitlines counts more)."""
+    return _LINE.findall(text)
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def _newline_of(line: str) -> str:
+    return "\r\n" if line.endswith("\r\n") else "\r" if line.endswith("\r") else "\n"
+
+
+def _skeleton(lines: list[str], lazy_bodies: tuple[tuple[int, int], ...]) -> str:
+    """The source with each lazy body replaced by a placeholder naming its lines, then blank lines
+    (so that every node outside those bodies keeps its line and column)."""
+    out: list[str] = []
+    position = 1
+    for first, last in sorted(lazy_bodies):
+        if first < position or last > len(lines):
+            continue  # not a range of this text (overlap or stale index): left as it is
+        out.extend(lines[position - 1 : first - 1])
+        head = lines[first - 1]
+        indent = head[: len(head) - len(head.lstrip(" \t\f"))]
+        out.append(f'{indent}"chanlint:lazy:{first}:{last}"{_newline_of(head)}')
+        out.extend(_newline_of(line) for line in lines[first:last])
+        position = last + 1
+    out.extend(lines[position - 1 :])
+    if out and not lines[-1].endswith(("\n", "\r")):
+        out[-1] = out[-1].rstrip("\r\n")
+    return "".join(out)
 
 
 def decode_source(data: bytes) -> str:

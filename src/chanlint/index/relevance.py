@@ -31,6 +31,9 @@ class FileIndex:
     classes: dict[str, list[str | None]] = field(default_factory=dict)  # qualname -> bases (None: unknown)
     class_lines: dict[str, int] = field(default_factory=dict)  # qualname -> line of its `class`
     has_registration_token: bool = False
+    # Function bodies libcst may leave unparsed until the function runs: (first, last) line of each
+    # body that starts on a line of its own and defines no class (classes must be known up front).
+    lazy_bodies: tuple[tuple[int, int], ...] = ()
 
 
 def registration_tokens(catalog: Catalog) -> tuple[bytes, ...]:
@@ -62,10 +65,12 @@ def index_file(module: str, is_package: bool, data: bytes, tokens: tuple[bytes, 
         index.problem = ("CHL908", 1, 1, "nesting too deep to parse")
         return index
     package = module if is_package else module.rpartition(".")[0]
+    lazy: list[tuple[int, int]] = []
     try:
-        _collect(tree.body, index, package, prefix="")
+        _collect(tree.body, index, package, prefix="", lazy=lazy, lines=data.splitlines())
     except RecursionError:
         index.problem = ("CHL908", 1, 1, "nesting too deep to analyse")
+    index.lazy_bodies = tuple(lazy)
     return index
 
 
@@ -92,7 +97,10 @@ def source_problem(data: bytes) -> tuple[str, int, int, str] | None:
     return None
 
 
-def _collect(body: list[ast.stmt], index: FileIndex, package: str, prefix: str) -> None:
+def _collect(
+    body: list[ast.stmt], index: FileIndex, package: str, prefix: str, lazy: list | None, lines: list[bytes]
+) -> None:
+    """Imports, classes and (with `lazy`, at the levels that run on import) the lazily parsed bodies."""
     for node in body:
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -107,14 +115,34 @@ def _collect(body: list[ast.stmt], index: FileIndex, package: str, prefix: str) 
             qualname = f"{prefix}{node.name}"
             index.classes[qualname] = [_dotted(b) for b in node.bases]
             index.class_lines[qualname] = node.lineno
-            _collect(node.body, index, package, f"{qualname}.")
+            _collect(node.body, index, package, f"{qualname}.", lazy, lines)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            _collect(node.body, index, package, f"{prefix}{node.name}.<locals>.")
+            classes_before = len(index.classes)
+            _collect(node.body, index, package, f"{prefix}{node.name}.<locals>.", None, lines)
+            if lazy is not None and len(index.classes) == classes_before:
+                span = _own_lines(node, lines)
+                if span is not None:
+                    lazy.append(span)
         elif isinstance(node, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
             for part in ("body", "orelse", "finalbody"):
-                _collect(getattr(node, part, []) or [], index, package, prefix)
+                _collect(getattr(node, part, []) or [], index, package, prefix, lazy, lines)
             for handler in getattr(node, "handlers", []):
-                _collect(handler.body, index, package, prefix)
+                _collect(handler.body, index, package, prefix, lazy, lines)
+
+
+def _own_lines(node: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[bytes]) -> tuple[int, int] | None:
+    """The lines of a def's body, if nothing of the header shares them (`def f(\n): return 1` does)."""
+    first = node.body[0]
+    decorators = getattr(first, "decorator_list", None)
+    start = min([first.lineno, *(d.lineno for d in decorators or ())])
+    if start <= node.lineno or node.end_lineno is None or start > len(lines):
+        return None
+    text = lines[start - 1]
+    stripped = text.lstrip()
+    indent = len(text) - len(stripped)
+    if stripped.startswith(b"@") if decorators else first.col_offset == indent:
+        return (start, node.end_lineno)
+    return None
 
 
 def _absolute(node: ast.ImportFrom, package: str) -> str:

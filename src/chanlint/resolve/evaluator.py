@@ -419,8 +419,8 @@ class Evaluator:
     def _method_kind(self, fqn: str) -> str:
         """ "staticmethod", "classmethod" or "method", from the def's decorators."""
         info = self.program.functions.get(fqn)
-        if info is not None and isinstance(info.node, cst.FunctionDef):
-            for decorator in info.node.decorators:
+        if info is not None:
+            for decorator in info.header.decorators:  # the header: no need to parse the body
                 name = _dotted(decorator.decorator)
                 if name in ("staticmethod", "classmethod"):
                     return name

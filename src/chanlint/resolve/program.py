@@ -30,6 +30,7 @@ class Program:
             self._add(module)
 
     def _add(self, module: ModuleInfo) -> None:
+        module.on_define = self.functions.update  # defs inside bodies parsed later
         for name in (module.source.module, *module.source.aliases):
             self.by_name.setdefault(name, module)
         self.functions.update(module.functions)

@@ -1,0 +1,256 @@
+"""Function bodies parsed only when they run must give the very tree, names and positions of a full parse."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import hypothesmith
+import libcst as cst
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from chanlint.discover.files import SourceFile
+from chanlint.index.modules import ModuleInfo, parse_module, split_lines
+from chanlint.index.relevance import index_file
+from tests.helpers import FIXTURES
+
+TRICKY = '''\
+"""Module docstring."""
+import functools
+
+
+def plain(a, b=1):
+    """Doc."""
+    return helper(a) + b
+
+
+@functools.lru_cache
+def decorated(
+    x,
+    *,
+    y: int = 2,
+) -> int:
+    # a comment first
+    return x + y
+
+
+def one_line(): return 1
+
+
+def header_shares_the_line(
+    a,
+): return a
+
+
+async def coroutine(n):
+    await other(n)
+    async with ctx() as c:
+        return c
+
+
+class Owner:
+    attr = 1
+
+    def method(self):
+        def inner():
+            return lambda q: q + 1
+
+        @staticmethod
+        def decorated_inner():
+            pass
+
+        return inner
+
+    @property
+    def prop(self):
+        return self._p
+
+    def with_class_inside(self):
+        class Local:
+            def run(self):
+                return 1
+
+        return Local
+
+
+if True:
+    def in_if(x):
+        if x:
+            return 1
+        else:
+            return 2
+else:
+    def in_if(x):
+        return 3
+
+try:
+    def in_try():
+        return "s" \\
+            "t"
+except ImportError:
+    pass
+
+
+def multi_line_string():
+    text = """
+not indented
+    at all
+"""
+    return text
+
+
+def last(): return "no trailing newline"'''
+
+
+def _source(path: str = "mod.py") -> SourceFile:
+    return SourceFile(Path(path), "mod", (), False, False)
+
+
+def lazily(text: str) -> ModuleInfo:
+    index = index_file("mod", False, text.encode(), ())
+    assert index.problem is None
+    return parse_module(_source(), text, index.lazy_bodies)
+
+
+def materialise(module: ModuleInfo) -> None:
+    """Parse every lazy body, including those of defs found inside parsed bodies."""
+    done: set[str] = set()
+    while set(module.functions) - done:
+        for fqn in sorted(set(module.functions) - done):
+            done.add(fqn)
+            _ = module.functions[fqn].node
+
+
+# Layout the analysis never reads: blank lines and comments around a lazy body may attach to
+# other nodes than in a full parse (the body's code, its names and their positions do not change).
+TRIVIA = (
+    cst.EmptyLine,
+    cst.Comment,
+    cst.Newline,
+    cst.TrailingWhitespace,
+    cst.SimpleWhitespace,
+    cst.ParenthesizedWhitespace,
+)
+
+
+class _Collect(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.nodes: list[cst.CSTNode] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.nodes.append(node)
+        return True
+
+
+def shape(module: ModuleInfo) -> dict[str, list[tuple]]:
+    """Every def: each node in it that is not layout, with its value and position."""
+    result = {}
+    for fqn, info in sorted(module.functions.items()):
+        collect = _Collect()
+        info.node.visit(collect)
+        nodes = collect.nodes
+        spots = []
+        for n in nodes:
+            if isinstance(n, TRIVIA):
+                continue
+            pos = module.positions.get(n)
+            where = (pos.start.line, pos.start.column, pos.end.line, pos.end.column) if pos else None
+            value = getattr(n, "value", None)
+            spots.append((type(n).__name__, value if isinstance(value, str) else None, where))
+        result[fqn] = spots
+    return result
+
+
+def assert_same_as_full_parse(text: str) -> ModuleInfo:
+    lazy = lazily(text)
+    full = parse_module(_source(), text)
+    materialise(lazy)
+    assert shape(lazy) == shape(full)
+    assert set(lazy.classes) == set(full.classes)
+    return lazy
+
+
+def test_tricky_source_gives_the_full_parse() -> None:
+    module = assert_same_as_full_parse(TRICKY)
+    assert "mod.Owner.method.<locals>.inner" in module.functions
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+def test_other_line_endings_give_the_full_parse(newline: str) -> None:
+    assert_same_as_full_parse(TRICKY.replace("\n", newline))
+
+
+def test_tabs_give_the_full_parse() -> None:
+    assert_same_as_full_parse(TRICKY.replace("    ", "\t"))
+
+
+def test_bodies_are_left_unparsed_until_needed() -> None:
+    index = index_file("mod", False, TRICKY.encode(), ())
+    module = parse_module(_source(), TRICKY, index.lazy_bodies)
+    plain = module.functions["mod.plain"]
+    assert plain.lazy_lines is not None
+    assert "helper" not in module.tree.code  # plain's body is not in the parsed skeleton
+    assert "mod.Owner.method.<locals>.inner" not in module.functions
+    assert "return helper(a) + b" in cst.Module(body=[]).code_for_node(plain.node)
+    assert plain.lazy_lines is None
+
+
+def test_what_must_be_known_up_front_is_never_lazy() -> None:
+    index = index_file("mod", False, TRICKY.encode(), ())
+    module = parse_module(_source(), TRICKY, index.lazy_bodies)
+    assert module.functions["mod.one_line"].lazy_lines is None  # body on the def's own line
+    assert module.functions["mod.header_shares_the_line"].lazy_lines is None
+    assert module.functions["mod.Owner.with_class_inside"].lazy_lines is None  # defines a class
+    assert "mod.Owner.with_class_inside.<locals>.Local" in module.classes
+
+
+def test_defs_found_in_parsed_bodies_are_announced() -> None:
+    module = lazily(TRICKY)
+    told: dict = {}
+    module.on_define = told.update
+    _ = module.functions["mod.Owner.method"].node
+    assert set(told) == {"mod.Owner.method.<locals>.inner", "mod.Owner.method.<locals>.decorated_inner"}
+
+
+def test_a_body_that_does_not_parse_alone_falls_back_to_the_full_parse() -> None:
+    module = lazily(TRICKY)
+    info = module.functions["mod.multi_line_string"]
+    first, last = info.lazy_lines
+    info.lazy_lines = (first + 1, last)  # starts inside the string, at column 0: does not parse alone
+    statements = info.node.body.body
+    assert len(statements) == 2
+    assert module.line_of(statements[0]) == first
+    assert "return text" in cst.Module(body=[]).code_for_node(info.node)
+
+
+def test_split_lines_counts_lines_like_python() -> None:
+    text = "a = 1\x0c\nb = '\u2028'\r\nc\rd"
+    assert split_lines(text) == ["a = 1\x0c\n", "b = '\u2028'\r\n", "c\r", "d"]
+    assert "".join(split_lines(text)) == text
+
+
+REAL = sorted(p for p in FIXTURES.rglob("*.py") if "nasty" not in p.parts)
+
+
+@pytest.mark.parametrize("path", REAL, ids=[str(p.relative_to(FIXTURES)) for p in REAL])
+def test_fixture_files_give_the_full_parse(path: Path) -> None:
+    assert_same_as_full_parse(path.read_text(encoding="utf-8"))
+
+
+EXAMPLES = int(os.environ.get("CHANLINT_FUZZ_EXAMPLES", "15"))
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=EXAMPLES <= 50)
+@given(hypothesmith.from_grammar())
+def test_generated_programs_give_the_full_parse(text: str) -> None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, "<generated>", "exec")
+        parse_module(_source(), text)
+    except (SyntaxError, ValueError, cst.ParserSyntaxError, RecursionError):
+        return  # only programs both parsers take
+    assert_same_as_full_parse(text)
