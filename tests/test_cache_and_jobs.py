@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import time
 from pathlib import Path
 
 from chanlint.api import CheckOptions, check
 from chanlint.config import load_settings
-from chanlint.index.cache import CACHE_FILE
+from chanlint.index.cache import INDEX_FILE, RUNS_FILE
 from tests.helpers import FIXTURES
 from tests.test_cli import run
 
@@ -16,7 +18,17 @@ from tests.test_cli import run
 def project(tmp_path: Path, name: str = "resolution") -> Path:
     target = tmp_path / "proj"
     shutil.copytree(FIXTURES / name, target, ignore=shutil.ignore_patterns("expected*.json"))
+    settle(target)
     return target
+
+
+def settle(*paths: Path, seconds_ago: int = 3600) -> None:
+    """Date files and folders (and everything below a folder) in the past, as a tree is between
+    a developer's edits and the next run; a stat taken just after a change is not trusted (racy)."""
+    moment = time.time() - seconds_ago
+    for path in paths:
+        for item in [*path.rglob("*"), path] if path.is_dir() else [path]:
+            os.utime(item, (moment, moment))
 
 
 def cached_check(folder: Path, cache: Path, **options):
@@ -32,7 +44,7 @@ def keys(report) -> list:
 def test_warm_run_reuses_findings_and_reports_the_same(tmp_path) -> None:
     folder, cache = project(tmp_path), tmp_path / "cache"
     cold = cached_check(folder, cache)
-    assert not cold.from_cache and (cache / CACHE_FILE).is_file()
+    assert not cold.from_cache and (cache / RUNS_FILE).is_file() and (cache / INDEX_FILE).is_file()
     warm = cached_check(folder, cache)
     assert warm.from_cache and keys(warm) == keys(cold) and len(keys(cold)) == 7
 
@@ -50,8 +62,10 @@ def test_changing_a_file_the_analysis_read_recomputes(tmp_path) -> None:
 def test_changing_a_file_nothing_reads_reuses(tmp_path) -> None:
     folder, cache = project(tmp_path), tmp_path / "cache"
     (folder / "include" / "unused.py").write_text("VALUE = 1\n")
+    settle(folder)
     before = cached_check(folder, cache)
     (folder / "include" / "unused.py").write_text("VALUE = 2\n")
+    settle(folder / "include" / "unused.py", seconds_ago=60)
     after = cached_check(folder, cache)
     assert after.from_cache and keys(after) == keys(before)
 
@@ -63,6 +77,7 @@ def test_a_new_file_that_an_import_was_missing_recomputes(tmp_path) -> None:
         "from airflow.sdk import DAG\nfrom include.later import cb\n"
         "with DAG('late', on_failure_callback=cb):\n    pass\n"
     )
+    settle(folder)
     before = cached_check(folder, cache)
     (folder / "include" / "later.py").write_text("def cb(context):\n    context['ti'].xcom_push(key='k', value=1)\n")
     after = cached_check(folder, cache)
@@ -72,7 +87,8 @@ def test_a_new_file_that_an_import_was_missing_recomputes(tmp_path) -> None:
 def test_a_corrupt_cache_is_ignored_and_rewritten(tmp_path) -> None:
     folder, cache = project(tmp_path), tmp_path / "cache"
     cache.mkdir()
-    (cache / CACHE_FILE).write_bytes(b"\x80\x04 this is not a pickle")
+    for name in (RUNS_FILE, INDEX_FILE):
+        (cache / name).write_bytes(b"\x80\x04 this is not a pickle")
     report = cached_check(folder, cache)
     assert len(report.findings) == 7 and not report.from_cache
     assert cached_check(folder, cache).from_cache
@@ -89,7 +105,7 @@ def test_cli_no_cache_and_cache_dir(tmp_path) -> None:
     run(["check", "--no-cache", "."], folder)
     assert not (folder / ".chanlint_cache").exists()
     run(["check", "--cache-dir", str(tmp_path / "c"), "."], folder)
-    assert (tmp_path / "c" / CACHE_FILE).is_file()
+    assert (tmp_path / "c" / RUNS_FILE).is_file()
 
 
 def test_parallel_indexing_gives_identical_output(tmp_path) -> None:
@@ -144,5 +160,144 @@ def test_concurrent_runs_share_a_cache_safely(tmp_path) -> None:
 
     loaded = Cache(cache, catalog_stamp())
     loaded.load()
-    assert loaded.data.indexes and loaded.data.runs  # a whole, current cache, not a torn one
+    assert loaded.indexes and loaded.runs  # a whole, current cache, not a torn one
     assert not list(cache.glob(".cache-*"))  # no temporary file left behind
+
+
+def reads_during(monkeypatch, action) -> list[str]:
+    """The files read (by Path.read_bytes, as chanlint reads sources) while running `action`."""
+    read: list[str] = []
+    original = Path.read_bytes
+
+    def recording(self: Path) -> bytes:
+        read.append(str(self))
+        return original(self)
+
+    monkeypatch.setattr(Path, "read_bytes", recording)
+    try:
+        action()
+    finally:
+        monkeypatch.setattr(Path, "read_bytes", original)
+    return read
+
+
+def test_a_warm_run_with_nothing_changed_reads_no_source_file(tmp_path, monkeypatch) -> None:
+    folder, cache = project(tmp_path), tmp_path / "cache"
+    cold = cached_check(folder, cache)
+    results = []
+    read = reads_during(monkeypatch, lambda: results.append(cached_check(folder, cache)))
+    assert [p for p in read if p.endswith(".py")] == []
+    assert results[0].from_cache and keys(results[0]) == keys(cold)
+
+
+def test_touched_files_are_compared_by_content_then_trusted_again(tmp_path, monkeypatch) -> None:
+    folder, cache = project(tmp_path), tmp_path / "cache"
+    cold = cached_check(folder, cache)
+    for path in folder.rglob("*.py"):
+        settle(path, seconds_ago=600)  # a new mtime, the same content (a checkout, `touch`)
+    results = []
+    read = reads_during(monkeypatch, lambda: results.append(cached_check(folder, cache)))
+    assert results[0].from_cache and keys(results[0]) == keys(cold)
+    assert {p for p in read if p.endswith(".py")} == {str(p) for p in folder.rglob("*.py")}
+    read = reads_during(monkeypatch, lambda: results.append(cached_check(folder, cache)))
+    assert [p for p in read if p.endswith(".py")] == [] and results[1].from_cache
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_caught_while_the_stat_is_recent(tmp_path) -> None:
+    """The racy case: the cache was taken within the filesystem's timestamp granularity of the
+    file's last change, so the same stat may hide new content; chanlint compares the content."""
+    folder, cache = project(tmp_path), tmp_path / "cache"
+    helpers = folder / "include" / "helpers.py"
+    os.utime(helpers)  # changed just now
+    before = cached_check(folder, cache)
+    stat = helpers.stat()
+    helpers.write_text(helpers.read_text().replace('V.set("setting"', 'V.get("setting"'))
+    os.utime(helpers, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert helpers.stat().st_size == stat.st_size
+    after = cached_check(folder, cache)
+    assert not after.from_cache
+    assert len(after.findings) == len(before.findings) - 1  # the PutVariable finding is gone
+
+
+def test_a_new_module_outside_the_scan_that_an_import_finds_recomputes(tmp_path) -> None:
+    """Only dags/ is scanned; the import that found nothing finds a new file in include/."""
+    folder, cache = project(tmp_path), tmp_path / "cache"
+    (folder / "dags" / "late.py").write_text(
+        "from airflow.sdk import DAG\nfrom include.later import cb\n"
+        "with DAG('late', on_failure_callback=cb):\n    pass\n"
+    )
+    settle(folder)
+    settings = load_settings(None, folder)
+    settings.use_version("3.3")
+
+    def run_dags():
+        return check([folder / "dags"], settings, CheckOptions(cache_dir=cache))
+
+    before = run_dags()
+    assert run_dags().from_cache
+    (folder / "include" / "later.py").write_text("def cb(context):\n    context['ti'].xcom_push(key='k', value=1)\n")
+    after = run_dags()
+    assert not after.from_cache and len(after.findings) == len(before.findings) + 1
+
+
+def test_the_installed_release_is_remembered_while_the_environment_is_unchanged(tmp_path, monkeypatch) -> None:
+    from chanlint.catalog import release
+
+    folder, cache = project(tmp_path), tmp_path / "cache"
+    asked: list[int] = []
+    original = release.installed_airflow
+
+    def counting():
+        asked.append(1)
+        return original()
+
+    monkeypatch.setattr(release, "installed_airflow", counting)
+
+    def run_unpinned():
+        return check([folder], load_settings(None, folder), CheckOptions(cache_dir=cache))
+
+    first = run_unpinned()
+    second = run_unpinned()
+    assert len(asked) == 1 and second.airflow_version == first.airflow_version
+    monkeypatch.setattr(release, "environment_stamp", lambda: "a package was installed")
+    run_unpinned()
+    assert len(asked) == 2
+
+
+def test_the_progress_bar_shows_on_a_terminal_only(tmp_path) -> None:
+    """Run the real command on a pseudo-terminal: a bar on stderr; none when piped or --quiet."""
+    import pty
+    import subprocess
+    import sys
+
+    folder = project(tmp_path, "task_callbacks")
+    for i in range(300):  # enough files for the bar to draw
+        (folder / "include" / f"filler_{i}.py").write_text(f"class Thing{i}:\n    value = {i}\n")
+    command = [sys.executable, "-m", "chanlint", "check", "--no-cache", "--format", "concise", "."]
+
+    def stderr_on_a_terminal(extra: list[str]) -> bytes:
+        leader, follower = pty.openpty()
+        env = {**os.environ, "TERM": "xterm", "COLUMNS": "100"}
+        env.pop("NO_COLOR", None)
+        proc = subprocess.Popen(
+            [*command, *extra], cwd=folder, stdout=subprocess.DEVNULL, stderr=follower, env=env, close_fds=True
+        )
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal closed with the process
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        proc.wait(timeout=120)
+        os.close(leader)
+        return b"".join(chunks)
+
+    shown = stderr_on_a_terminal([])
+    assert b"indexing" in shown and b"\xe2\x94\x81" in shown  # the stage name and rich's bar glyph
+    assert b"indexing" not in stderr_on_a_terminal(["--quiet"])
+    piped = subprocess.run(command, cwd=folder, capture_output=True, timeout=120)
+    assert b"indexing" not in piped.stderr

@@ -19,20 +19,22 @@ from chanlint.check.findings import Finding, finding_in_file
 from chanlint.check.rules import RULES_BY_CODE
 from chanlint.config import Settings
 from chanlint.discover.files import (
+    FileStat,
     ModuleFinder,
     SourceFile,
     find_layout,
     is_dag_file,
     iter_python_files,
     module_names,
+    stat_of,
 )
-from chanlint.index.cache import Cache, RunMemo, content_hash
-from chanlint.index.relevance import FileIndex, entry_class_modules, index_file, index_many, registration_tokens
+from chanlint.index.cache import Cache, RunMemo, content_hash, now_ns
 
-if TYPE_CHECKING:  # the analysis stages (and libcst) load only when a run must analyse
+if TYPE_CHECKING:  # the index and analysis stages (and libcst) load only when a run must read files
     from chanlint.check.census import Census
     from chanlint.check.entrypoints import EntryPoint
     from chanlint.index.modules import ModuleInfo
+    from chanlint.index.relevance import FileIndex
 
 
 @dataclass
@@ -67,16 +69,58 @@ class Report:
 
 def check(paths: list[Path], settings: Settings, options: CheckOptions | None = None) -> Report:
     options = options or CheckOptions()
-    catalog = settings.catalog()
-    layout = find_layout(paths, settings.project_root, settings.import_roots, catalog.layout)
-    files, skipped = iter_python_files(paths, settings.exclude, settings.max_file_size, options.follow_symlinks)
+    started = now_ns()
+    stats: dict[str, FileStat] = {}
+    files, skipped = iter_python_files(
+        paths, settings.exclude, settings.max_file_size, options.follow_symlinks, stats=stats
+    )
+    walk_problems = [_file_problem(s.path, 1, 1, s.reason, s.code) for s in skipped]
     cache = Cache(options.cache_dir, catalog_stamp()) if options.cache_dir else None
+    memo = None
     if cache is not None:
         cache.load()
-    problems = [_file_problem(s.path, 1, 1, s.reason, s.code) for s in skipped]
+        _choose_release(settings, cache)
+    run_key = _run_key(settings, options)
+    if cache is not None:
+        memo = cache.run(run_key)
+    scanned = len(files) + len(skipped)
+    if memo is not None and memo.holds_for(stats):  # nothing changed: no file is read
+        report = Report(__version__, memo.airflow, scanned, [], [], settings.version_note, from_cache=True)
+        if memo.worth_refreshing(stats):
+            memo.stats, memo.taken_at = stats, started  # so that the next run need not read them either
+            cache.store_run(memo)
+            cache.save()
+        judged = memo.findings + walk_problems + memo.problems
+        report.findings = _postprocess(judged, settings, options, memo.checked, report)
+        return report
+    return _check_contents(paths, settings, options, files, stats, started, walk_problems, cache, memo, run_key)
+
+
+def _choose_release(settings: Settings, cache: Cache) -> None:
+    """The installed release, remembered while the environment is unchanged (see release.py)."""
+    if settings.airflow_version is not None:
+        return
+    from chanlint.catalog.release import environment_stamp
+
+    environment = environment_stamp()
+    remembered = cache.remembered_release(environment)
+    if remembered is not None:
+        settings.airflow_version, settings.version_note = remembered
+    else:
+        cache.remember_release(environment, settings.resolve_version(), settings.version_note)
+
+
+def _check_contents(paths, settings, options, files, stats, started, walk_problems, cache, memo, run_key) -> Report:
+    """The run that reads the files: indexes what changed, and analyses unless nothing it read did."""
+    from chanlint.index.relevance import registration_tokens
+
+    catalog = settings.catalog()
+    layout = find_layout(paths, settings.project_root, settings.import_roots, catalog.layout)
+    problems: list[Finding] = []
     sources: dict[Path, tuple[SourceFile, bytes]] = {}
     hashes: dict[str, str] = {}
-    for path in files:
+    for name in files:
+        path = Path(name)
         try:
             data = path.read_bytes()
         except FileNotFoundError:
@@ -88,7 +132,7 @@ def check(paths: list[Path], settings: Settings, options: CheckOptions | None = 
         names = module_names(path, layout.import_roots)
         dag_file = is_dag_file(path, data, layout)
         sources[path] = (SourceFile(path, names[0], tuple(names[1:]), path.name == "__init__.py", dag_file), data)
-        hashes[str(path)] = content_hash(data)
+        hashes[name] = content_hash(data)  # the walk's own string: the cache pickles it once
     indexes = _index_all(sources, hashes, registration_tokens(catalog), cache, options)
     for path, (source, _) in list(sources.items()):
         problem = indexes[source.module].problem
@@ -96,29 +140,42 @@ def check(paths: list[Path], settings: Settings, options: CheckOptions | None = 
             code, line, column, reason = problem
             problems.append(_file_problem(path, line, column, reason, code))
             del sources[path]
-    run_key = _run_key(settings, options)
-    memo = cache.run(run_key) if cache is not None else None
     if memo is not None and memo.unchanged(hashes):
         eager = {Path(p) for p in memo.relevant}  # what is relevant follows from contents and settings alone
     else:
         eager = _eager_paths(sources, indexes, catalog, settings, options)
-    report = Report(__version__, catalog.airflow, len(files) + len(skipped), [], [], settings.version_note)
-    if memo is not None and _still_valid(memo, hashes, eager, layout.import_roots):
+    report = Report(__version__, catalog.airflow, len(files) + len(walk_problems), [], [], settings.version_note)
+    checked = [str(p) for p in sources]
+    if memo is not None and _still_valid(memo, hashes, eager):
         judged = list(memo.findings)
+        problems += [p for p in memo.problems if p.path in hashes and p not in problems]  # libcst's refusals
         report.from_cache = True
+        memo.stats, memo.taken_at, memo.problems, memo.checked = stats, started, problems, checked
     else:
         with _rare_collections():
-            judged, report.entrypoints, read, unresolved = _analyse(
+            judged, report.entrypoints, outcome = _analyse(
                 sources, eager, layout, catalog, settings, problems, options, indexes
             )
-        if cache is not None:
-            read_hashes = {**hashes, **{p: _hash_file(p) for p in read if p not in hashes}}
-            relevant = {str(p) for p in eager}
-            cache.store_run(RunMemo(run_key, read_hashes, read, relevant, judged, unresolved, frozenset(hashes)))
+        memo = RunMemo(
+            key=run_key,
+            hashes={**hashes, **outcome.read_hashes},
+            read=outcome.read,
+            relevant={str(p) for p in eager},
+            findings=judged,
+            scanned=frozenset(hashes),
+            folders=outcome.folders,
+            stats=stats,
+            read_stats=outcome.read_stats,
+            taken_at=started,
+            problems=problems,
+            checked=checked,
+            airflow=catalog.airflow,
+        )
     if cache is not None:
+        cache.store_run(memo)
         cache.forget_missing(set(hashes))
         cache.save()
-    report.findings = _postprocess(judged + problems, settings, options, [str(p) for p in sources], report)
+    report.findings = _postprocess(judged + walk_problems + problems, settings, options, checked, report)
     return report
 
 
@@ -142,6 +199,7 @@ def _analyse(sources, eager, layout, catalog, settings, problems, options, index
     from chanlint.check.checker import judge
     from chanlint.check.entrypoints import collect_entrypoints
     from chanlint.check.traps import judge_traps
+    from chanlint.index.relevance import index_file
     from chanlint.resolve.evaluator import Evaluator
     from chanlint.resolve.program import Program
 
@@ -164,7 +222,7 @@ def _analyse(sources, eager, layout, catalog, settings, problems, options, index
             options.progress("parsing", done, len(eager))
     loaded = set(eager) | {Path(p.path) for p in problems}
     finder = ModuleFinder(layout.import_roots)
-    read = {str(p) for p in eager}
+    outcome = AnalysisInputs(read={str(p) for p in eager})
 
     def load_on_demand(name: str) -> ModuleInfo | None:
         """A module an import reaches that was not parsed up front: parsed (never run) now."""
@@ -174,14 +232,17 @@ def _analyse(sources, eager, layout, catalog, settings, problems, options, index
         if path is None or path in loaded:
             return None
         loaded.add(path)
-        read.add(str(path))
+        outcome.read.add(str(path))
         if path in sources:
             return parse_scanned(path, None)
         names = module_names(path, layout.import_roots)
+        st = stat_of(str(path))  # before reading: a change after it shows in the next run's stat
         try:
             data = path.read_bytes()
         except OSError:
             return None
+        outcome.read_stats[str(path)] = st
+        outcome.read_hashes[str(path)] = content_hash(data)
         source = SourceFile(path, names[0], tuple(names[1:]), path.name == "__init__.py", False)
         lazy = () if options.parse_everything else index_file(source.module, source.is_package, data, ()).lazy_bodies
         return _parse(source, data, None, lazy)
@@ -196,13 +257,27 @@ def _analyse(sources, eager, layout, catalog, settings, problems, options, index
         entries = collect_entrypoints(evaluator, dag_modules, include_operators=operators)
     finally:
         sys.setrecursionlimit(limit)
-    unresolved = {name for name in program.unresolved if finder.find(name) is None}
+    for name in program.unresolved:
+        finder.find(name)  # the folders that prove it still finds nothing are in finder.folders
+    outcome.folders = dict(finder.folders)
     findings = judge(entries, catalog, settings.expanded_policy()) + judge_traps(entries, catalog)
-    return sorted(findings, key=Finding.sort_key), entries, read, unresolved
+    return sorted(findings, key=Finding.sort_key), entries, outcome
+
+
+@dataclass
+class AnalysisInputs:
+    """What an analysis read beyond the scanned files' contents: what its findings depend on."""
+
+    read: set[str]  # every file parsed
+    read_hashes: dict[str, str] = field(default_factory=dict)  # files outside the scan: their content
+    read_stats: dict[str, FileStat | None] = field(default_factory=dict)  # ... and their stat
+    folders: dict[str, int | None] = field(default_factory=dict)  # folders imports looked in
 
 
 def _index_all(sources, hashes, tokens, cache, options) -> dict[str, FileIndex]:
     """The ast index of every file: from the cache by content hash, else computed (in parallel)."""
+    from chanlint.index.relevance import index_many
+
     indexes: dict[str, FileIndex] = {}
     todo = []
     for path, (source, data) in sources.items():
@@ -222,18 +297,16 @@ def _index_all(sources, hashes, tokens, cache, options) -> dict[str, FileIndex]:
 def _run_key(settings: Settings, options: CheckOptions) -> str:
     """What the judged findings depend on besides the files: settings that steer the analysis."""
     table = settings.as_table()
-    steering = {k: table[k] for k in ("project-root", "airflow-version", "policy", "import-roots", "exclude")}
-    steering["parse_everything"] = options.parse_everything
+    names = ("project-root", "airflow-version", "policy", "import-roots", "exclude", "max-file-size")
+    steering = {k: table[k] for k in names}
+    steering["options"] = [options.parse_everything, options.follow_symlinks, options.all_entrypoints]
     return content_hash(json.dumps(steering, sort_keys=True).encode())
 
 
-def _still_valid(memo: RunMemo, hashes: dict[str, str], eager: set[Path], roots: list[Path]) -> bool:
+def _still_valid(memo: RunMemo, hashes: dict[str, str], eager: set[Path]) -> bool:
     """The last run's findings hold if nothing it read changed, nothing new became relevant, and
-    no import that found nothing then would find a file now."""
-    if {str(p) for p in eager} != memo.relevant:
-        return False
-    finder = ModuleFinder(roots)
-    if any(finder.find(name) is not None for name in memo.unresolved):
+    no folder an import looked in has changed (an import that found nothing might find a file)."""
+    if {str(p) for p in eager} != memo.relevant or not memo.folders_hold():
         return False
     for path, digest in memo.hashes.items():
         current = hashes.get(path) or _hash_file(path)
@@ -275,6 +348,8 @@ def _eager_paths(
     options: CheckOptions,
 ) -> set[Path]:
     """Files to parse with libcst up front: those that may hold an entry point (see index.relevance)."""
+    from chanlint.index.relevance import entry_class_modules
+
     if options.parse_everything:
         return set(sources)
     wanted = [*catalog.marker("trigger_base"), *catalog.marker("notifier_base")]

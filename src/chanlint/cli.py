@@ -7,10 +7,9 @@ import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
-from rich.console import Console
 
 from chanlint import __version__
 from chanlint.api import CheckOptions
@@ -21,7 +20,37 @@ from chanlint.check.rules import ALL_RULES, RULES_BY_CODE
 from chanlint.config import ConfigError, Settings, check_codes, find_config, load_settings
 from chanlint.report import render
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _console(*args, **kwargs) -> Console:
+    """A rich console; rich is imported when one is first made."""
+    from rich.console import Console
+
+    return Console(*args, **kwargs)
+
+
+class _Stderr:
+    """rich's console on standard error, made when something is printed there: a warm run that
+    prints nothing there need not import rich (a sixth of its time)."""
+
+    def __init__(self) -> None:
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            self._console = _console(stderr=True, soft_wrap=True)
+        return self._console
+
+    def print(self, *args, **kwargs) -> None:
+        self.console.print(*args, **kwargs)
+
+    def print_exception(self) -> None:
+        self.console.print_exception()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -132,7 +161,7 @@ def check(
     their call site, their entry point, or any step of the chain between.
     """
     targets = list(paths) or [Path(".")]
-    err = Console(stderr=True, soft_wrap=True)
+    err = _Stderr()
     missing = [p for p in targets if not p.exists()]
     if missing:
         _fail(f"no such file or directory: {missing[0]}")
@@ -178,7 +207,7 @@ def check(
     sys.exit(EXIT_FINDINGS if report.findings else EXIT_CLEAN)
 
 
-def _internal_error(err: Console, exc: BaseException, verbose: bool) -> NoReturn:
+def _internal_error(err: _Stderr, exc: BaseException, verbose: bool) -> NoReturn:
     if verbose:
         err.print_exception()
     err.print(
@@ -191,9 +220,9 @@ def _internal_error(err: Console, exc: BaseException, verbose: bool) -> NoReturn
 
 
 @contextmanager
-def _progress(err: Console, enabled: bool):
+def _progress(err: _Stderr, enabled: bool):
     """A rich progress bar on an interactive terminal; nothing otherwise."""
-    if not enabled or not err.is_terminal:
+    if not enabled or not sys.stderr.isatty() or not err.console.is_terminal:
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -203,7 +232,7 @@ def _progress(err: Console, enabled: bool):
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err,
+        console=err.console,
         transient=True,
     ) as bar:
         tasks: dict[str, object] = {}
@@ -226,7 +255,7 @@ def _emit(report, output_format: str, output_file: Path | None) -> None:
     if output_format == "text" and output_file is None:
         from chanlint.report.text_report import render_text
 
-        render_text(report, Console(highlight=False, soft_wrap=True))
+        render_text(report, _console(highlight=False, soft_wrap=True))
         return
     text = render(report, output_format)
     if output_file is None:
@@ -277,7 +306,7 @@ def catalog(
     from chanlint.catalog.release import choose_release
     from chanlint.report import catalog_view as view
 
-    console = Console(highlight=False, soft_wrap=True)
+    console = _console(highlight=False, soft_wrap=True)
     known = available_versions()
     for version in (airflow_version, *(diff or ())):
         if version is not None and version not in known:
@@ -353,7 +382,7 @@ def verify(sources: tuple[Path, ...], airflow_version: str | None, output_format
     if output_format == "json":
         click.echo(view.as_json(view.drift_data(drift, cat)), nl=False)
     else:
-        view.render_drift(drift, cat, Console(highlight=False, soft_wrap=True))
+        view.render_drift(drift, cat, _console(highlight=False, soft_wrap=True))
     sys.exit(EXIT_FINDINGS if drift else EXIT_CLEAN)
 
 
@@ -403,7 +432,7 @@ def census_command(
     from chanlint.report import census_view as view
 
     targets = list(paths) or [Path(".")]
-    err = Console(stderr=True, soft_wrap=True)
+    err = _Stderr()
     missing = [p for p in targets if not p.exists()]
     if missing:
         _fail(f"no such file or directory: {missing[0]}")
@@ -428,9 +457,9 @@ def census_command(
             text = None
         if text is None:
             handle = output_file.open("w", encoding="utf-8") if output_file else None
-            console = Console(highlight=False, file=handle)
+            console = _console(highlight=False, file=handle)
             if not console.is_terminal:
-                console = Console(highlight=False, file=handle, width=160)  # wide tables, even piped
+                console = _console(highlight=False, file=handle, width=160)  # wide tables, even piped
             view.render_text(result, catalog, console, details, None)
             if handle is not None:
                 handle.close()

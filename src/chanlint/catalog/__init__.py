@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
 from chanlint.catalog.model import ApiCall, Catalog, ExternalBase, Process, Trap
 
@@ -20,13 +20,15 @@ CALL_KINDS = {"call", "attribute", "any-attribute", "subscript", "raise", "conte
 TRAP_KINDS = {"call", "only-in", "registration", "awaited-notifier", "deadline-context", "trigger-load", "sync-on-loop"}
 
 
+DATA = Path(__file__).parent / "data"  # package data (setuptools installs it beside this file)
+
+
 class CatalogError(ValueError):
     """The bundled data contradicts itself (a bug in chanlint, caught by the test suite)."""
 
 
 def available_versions() -> list[str]:
-    data = resources.files("chanlint.catalog") / "data"
-    names = [p.name for p in data.iterdir() if p.name.startswith("airflow-") and p.name.endswith(".toml")]
+    names = [p.name for p in DATA.iterdir() if p.name.startswith("airflow-") and p.name.endswith(".toml")]
     return sorted((n[len("airflow-") : -len(".toml")] for n in names), key=_version_key)
 
 
@@ -35,10 +37,9 @@ def catalog_stamp() -> str:
     import hashlib
 
     digest = hashlib.blake2b(digest_size=12)
-    data = resources.files("chanlint.catalog") / "data"
-    for name in sorted(p.name for p in data.iterdir() if p.name.endswith(".toml")):
+    for name in sorted(p.name for p in DATA.iterdir() if p.name.endswith(".toml")):
         digest.update(name.encode())
-        digest.update((data / name).read_bytes())
+        digest.update((DATA / name).read_bytes())
     return digest.hexdigest()
 
 
@@ -48,7 +49,7 @@ def _version_key(version: str) -> tuple[int, ...]:
 
 @cache
 def load_catalog(version: str = DEFAULT_VERSION) -> Catalog:
-    path = resources.files("chanlint.catalog") / "data" / f"airflow-{version}.toml"
+    path = DATA / f"airflow-{version}.toml"
     if not path.is_file():
         raise CatalogError(f"no catalog for Airflow {version}; known: {', '.join(available_versions())}")
     raw = _read_raw(version)
@@ -59,7 +60,7 @@ def load_catalog(version: str = DEFAULT_VERSION) -> Catalog:
 
 def _read_raw(version: str, seen: tuple[str, ...] = ()) -> dict:
     """A release's data; an older release is declared as differences from a `base` release."""
-    path = resources.files("chanlint.catalog") / "data" / f"airflow-{version}.toml"
+    path = DATA / f"airflow-{version}.toml"
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     base = raw.get("base")
     if base is None:

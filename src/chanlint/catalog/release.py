@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
-from importlib import metadata
 
 from chanlint.catalog import available_versions
 
@@ -19,6 +20,8 @@ class ReleaseChoice:
 
 def installed_airflow() -> str | None:
     """The installed Airflow's version from package metadata; Airflow itself is never imported."""
+    from importlib import metadata  # a tenth of a warm run's time: imported only when asked
+
     for name in AIRFLOW_DISTRIBUTIONS:
         try:
             return metadata.version(name)
@@ -39,3 +42,16 @@ def choose_release(requested: str | None) -> ReleaseChoice:
     if minor in known:
         return ReleaseChoice(minor, "")
     return ReleaseChoice(newest, f"installed Airflow {installed} is not catalogued; judged against {newest}")
+
+
+def environment_stamp() -> str:
+    """Changes whenever a package is installed, upgraded or removed where this Python looks
+    (each changes its folder's entries, so its mtime): while it holds, so does the release
+    found in package metadata, and a warm run need not read the metadata again."""
+    parts = [sys.executable]
+    for entry in sys.path:
+        try:
+            parts.append(f"{entry}:{os.stat(entry or '.').st_mtime_ns}")
+        except OSError:
+            parts.append(f"{entry}:-")
+    return "\n".join(parts)

@@ -94,21 +94,43 @@ class Skipped:
     reason: str
 
 
-def iter_python_files(
-    paths: list[Path], exclude: list[str], max_bytes: int = 0, follow_symlinks: bool = False
-) -> tuple[list[Path], list[Skipped]]:
-    """Every .py file under the given paths, sorted; symlinked folders are not entered, and a
-    symlinked file is read only when it stays inside the scanned folders (or if asked)."""
-    roots = [p.resolve() for p in paths if p.is_dir()]
-    found: set[Path] = set()
-    skipped: dict[Path, Skipped] = {}
+FileStat = tuple[int, int]  # (st_mtime_ns, st_size): what tells a warm run that a file is unchanged
 
-    def add(path: Path, size: int) -> None:
-        if _excluded(path, exclude):
+
+def stat_of(path: str) -> FileStat | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
+def iter_python_files(
+    paths: list[Path],
+    exclude: list[str],
+    max_bytes: int = 0,
+    follow_symlinks: bool = False,
+    stats: dict[str, FileStat] | None = None,
+) -> tuple[list[str], list[Skipped]]:
+    """Every .py file under the given paths (canonical, sorted as paths sort); symlinked folders
+    are not entered, and a symlinked file is read only when it stays inside the scanned folders
+    (or if asked). `stats` receives each file's FileStat, taken before anything reads it.
+    Paths are strings: a warm run compares them with the cache and needs no Path objects."""
+    roots = [p.resolve() for p in paths if p.is_dir()]
+    found: set[str] = set()
+    skipped: dict[Path, Skipped] = {}
+    stats = {} if stats is None else stats
+
+    def add(path: str, st: os.stat_result) -> None:
+        size = st.st_size
+        if exclude and _excluded(Path(path), exclude):
             return
+        stats[path] = (st.st_mtime_ns, size)
         if max_bytes and size > max_bytes:
-            skipped[path] = Skipped(
-                path, "CHL907", f"file is {size:,} bytes, over the {max_bytes:,}-byte limit (max-file-size): not read"
+            skipped[Path(path)] = Skipped(
+                Path(path),
+                "CHL907",
+                f"file is {size:,} bytes, over the {max_bytes:,}-byte limit (max-file-size): not read",
             )
             return
         found.add(path)
@@ -136,11 +158,11 @@ def iter_python_files(
         else:
             path = candidate.resolve()
         try:
-            size = path.stat().st_size
+            st = path.stat()
         except OSError as exc:
             skipped[shown] = Skipped(shown, "CHL905", f"cannot read file: {exc.strerror or exc}")
             return
-        add(path, size)
+        add(str(path), st)
 
     def walk(top: str) -> None:
         """A resolved folder: its plain entries are canonical paths already (no resolve per file)."""
@@ -160,12 +182,12 @@ def iter_python_files(
                     take(Path(entry.path))
                 else:
                     try:
-                        size = entry.stat(follow_symlinks=False).st_size
+                        st = entry.stat(follow_symlinks=False)
                     except OSError as exc:
                         path = Path(entry.path)
                         skipped[path] = Skipped(path, "CHL905", f"cannot read file: {exc.strerror or exc}")
                         continue
-                    add(Path(entry.path), size)
+                    add(entry.path, st)
 
     for p in paths:
         if p.is_file() or p.is_symlink():
@@ -174,7 +196,12 @@ def iter_python_files(
             continue
         if p.is_dir():
             walk(str(p.resolve()))
-    return sorted(found), sorted(skipped.values(), key=lambda s: str(s.path))
+    return sorted(found, key=_path_order), sorted(skipped.values(), key=lambda s: str(s.path))
+
+
+def _path_order(path: str) -> list[str]:
+    """The order of the same paths as Path objects (part by part), without making them."""
+    return path.split(os.sep)
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -232,10 +259,14 @@ class ModuleFinder:
     def __init__(self, roots: list[Path]) -> None:
         self.roots = roots
         self._listings: dict[Path, frozenset[str]] = {}
+        # Each folder listed, with its mtime before listing (None: missing). A file added to a
+        # folder changes its mtime, so while these hold, every answer of find() holds.
+        self.folders: dict[str, int | None] = {}
 
     def _listing(self, folder: Path) -> frozenset[str]:
         known = self._listings.get(folder)
         if known is None:
+            self.folders[str(folder)] = folder_stamp(str(folder))
             try:
                 known = frozenset(os.listdir(folder))
             except OSError:
@@ -259,4 +290,12 @@ class ModuleFinder:
             for candidate in candidates:
                 if candidate.is_file() and not candidate.is_symlink():
                     return candidate.resolve()
+        return None
+
+
+def folder_stamp(folder: str) -> int | None:
+    """A folder's mtime (changed by adding, removing or renaming an entry), or None if missing."""
+    try:
+        return os.stat(folder).st_mtime_ns
+    except OSError:
         return None

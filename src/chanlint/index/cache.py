@@ -1,11 +1,14 @@
-"""The persistent cache: one file per run, safe against concurrent runs and corrupt entries.
+"""The persistent cache: two files, safe against concurrent runs and corrupt entries.
 
-Two layers, both keyed by file content hashes and by chanlint's and the catalog's versions:
-- the per-file ast index (so a warm run parses nothing it parsed before);
-- the judged findings of the last run with the set of files its analysis read, so a run
-  where nothing that analysis read has changed reuses them (see api.check).
-A cache that cannot be read is ignored and rewritten; writes go to a temporary file that is
-atomically renamed, so concurrent runs never see half a file.
+Both are keyed by chanlint's and the catalog's versions:
+- the run file: the judged findings of the last run, with what they depended on (every scanned
+  file's stat and content hash, the files the analysis read, the folders its imports looked in);
+  small, so that a run where nothing changed loads only it, stats the files and is done;
+- the index file: each file's ast index by content hash (so a changed tree re-indexes only what
+  changed); loaded only when a run must index or analyse.
+A file that cannot be read is ignored and rewritten; writes go to a temporary file that is
+atomically renamed, so concurrent runs never see half a file. The two files may come from
+different runs: each entry is checked on its own (content hashes, stats), so that is harmless.
 """
 
 from __future__ import annotations
@@ -13,19 +16,28 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from chanlint import __version__
+from chanlint.discover.files import FileStat, folder_stamp, stat_of
 
-CACHE_FORMAT = 4
-CACHE_FILE = "cache-v1.pickle"
+CACHE_FORMAT = 5
+RUNS_FILE = "runs-v1.pickle"
+INDEX_FILE = "index-v1.pickle"
 GITIGNORE = "# Created by chanlint.\n*\n"
+# A file changed twice within the filesystem's timestamp granularity can keep its stat: a stat
+# this close to when it was taken proves nothing, and the file's content is compared instead.
+RACY_NS = 2_000_000_000
 
 
 def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def now_ns() -> int:
+    return time.time_ns()
 
 
 @dataclass
@@ -33,73 +45,154 @@ class RunMemo:
     """What one analysis concluded, and what it depended on."""
 
     key: str  # settings, options, catalog: what else the result depends on
-    hashes: dict[str, str]  # every scanned file -> content hash
+    hashes: dict[str, str]  # every scanned file -> content hash (and files read elsewhere)
     read: set[str]  # files the analysis parsed (up front or on demand)
     relevant: set[str]  # files that were relevant (parsed up front)
     findings: list  # judged findings, before suppressions, baseline and focus
-    unresolved: set[str] = field(default_factory=set)  # module names imports asked for and did not find
     scanned: frozenset[str] = frozenset()  # the files scanned (hashes also holds files read elsewhere)
+    folders: dict[str, int | None] = field(default_factory=dict)  # folders imports looked in -> mtime
+    stats: dict[str, FileStat] = field(default_factory=dict)  # every file the walk found -> stat
+    read_stats: dict[str, FileStat | None] = field(default_factory=dict)  # files read elsewhere -> stat
+    taken_at: int = 0  # when the stats were taken (ns since the epoch)
+    problems: list = field(default_factory=list)  # file diagnostics but the walk's (it reruns)
+    checked: list[str] = field(default_factory=list)  # files analysed (not refused)
+    airflow: str = ""  # the release judged against
 
     def unchanged(self, hashes: dict[str, str]) -> bool:
         """The same files are scanned, with the same contents, as in this run."""
         return self.scanned == hashes.keys() and all(self.hashes.get(p) == h for p, h in hashes.items())
 
+    def holds_for(self, stats: dict[str, FileStat]) -> bool:
+        """Nothing the memo depends on changed, judged by stats alone (contents only where a stat
+        changed or is too recent to trust): the warm path that reads no file."""
+        if stats.keys() != self.stats.keys():
+            return False
+        for path, st in stats.items():
+            if (st != self.stats[path] or self._racy(st)) and not self._same_content(path):
+                return False
+        for path, recorded in self.read_stats.items():
+            current = stat_of(path)
+            if (current != recorded or self._racy(current)) and not self._same_content(path):
+                return False
+        return self.folders_hold()
+
+    def worth_refreshing(self, stats: dict[str, FileStat]) -> bool:
+        """After holds_for: stats changed (same contents) or too recent to trust; recording them
+        now spares the next run from reading those files again."""
+        return stats != self.stats or any(self._racy(st) for st in stats.values())
+
+    def folders_hold(self) -> bool:
+        """No folder an import looked in has gained or lost an entry (or appeared); a folder
+        changed too shortly before the memo was taken proves nothing, like a file's stat."""
+        return all(
+            folder_stamp(folder) == stamp and (stamp is None or stamp < self.taken_at - RACY_NS)
+            for folder, stamp in self.folders.items()
+        )
+
+    def _racy(self, st: FileStat | None) -> bool:
+        return st is not None and st[0] >= self.taken_at - RACY_NS
+
+    def _same_content(self, path: str) -> bool:
+        try:
+            return content_hash(Path(path).read_bytes()) == self.hashes.get(path)
+        except OSError:
+            return False
+
 
 @dataclass
-class CacheData:
+class _Stamped:
     stamp: str
-    indexes: dict[str, tuple[str, object]] = field(default_factory=dict)  # path -> (hash, FileIndex)
-    runs: dict[str, RunMemo] = field(default_factory=dict)  # run key -> memo (latest few)
+    data: dict = field(default_factory=dict)
 
 
 class Cache:
     def __init__(self, folder: Path, stamp: str) -> None:
         self.folder = folder
         self.stamp = f"{__version__}:{CACHE_FORMAT}:{stamp}"
-        self.data = CacheData(self.stamp)
-        self.dirty = False
+        self.runs: dict[str, RunMemo] = {}  # run key -> memo (the latest)
+        self.release: tuple[str, str, str] | None = None  # (environment stamp, release, why) last found
+        self._indexes: dict[str, tuple[str, object]] | None = None  # path -> (hash, FileIndex), loaded on need
+        self._dirty: set[str] = set()
 
     def load(self) -> None:
-        path = self.folder / CACHE_FILE
+        """Read the run file (the index file is read when first needed)."""
+        data = self._read(RUNS_FILE)
+        runs, release = data.get("runs"), data.get("release")
+        self.runs = runs if isinstance(runs, dict) else {}
+        self.release = release if isinstance(release, tuple) and len(release) == 3 else None
+
+    def remembered_release(self, environment: str) -> tuple[str, str] | None:
+        """The release found in this environment's package metadata by an earlier run."""
+        if self.release is not None and self.release[0] == environment:
+            return self.release[1], self.release[2]
+        return None
+
+    def remember_release(self, environment: str, version: str, reason: str) -> None:
+        if self.release != (environment, version, reason):
+            self.release = (environment, version, reason)
+            self._dirty.add(RUNS_FILE)
+
+    @property
+    def indexes(self) -> dict[str, tuple[str, object]]:
+        if self._indexes is None:
+            self._indexes = self._read(INDEX_FILE)
+        return self._indexes
+
+    def _read(self, name: str) -> dict:
         try:
-            with open(path, "rb") as handle:
+            with open(self.folder / name, "rb") as handle:
                 data = pickle.load(handle)
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError, TypeError):
-            return
-        if isinstance(data, CacheData) and data.stamp == self.stamp:
-            self.data = data
+            return {}
+        if isinstance(data, _Stamped) and data.stamp == self.stamp and isinstance(data.data, dict):
+            return data.data
+        return {}
 
     def index_for(self, path: str, digest: str):
-        cached = self.data.indexes.get(path)
+        cached = self.indexes.get(path)
         return cached[1] if cached is not None and cached[0] == digest else None
 
     def store_index(self, path: str, digest: str, index: object) -> None:
-        self.data.indexes[path] = (digest, index)
-        self.dirty = True
+        self.indexes[path] = (digest, index)
+        self._dirty.add(INDEX_FILE)
 
     def forget_missing(self, present: set[str]) -> None:
-        for path in set(self.data.indexes) - present:
-            del self.data.indexes[path]
-            self.dirty = True
+        if self._indexes is None:
+            return  # not loaded: nothing was added, and what is stale is dropped by a later run
+        for path in set(self._indexes) - present:
+            del self._indexes[path]
+            self._dirty.add(INDEX_FILE)
 
     def run(self, key: str) -> RunMemo | None:
-        return self.data.runs.get(key)
+        return self.runs.get(key)
 
     def store_run(self, memo: RunMemo) -> None:
-        self.data.runs = {memo.key: memo}  # one memo: the last run for these settings
-        self.dirty = True
+        self.runs = {memo.key: memo}  # one memo: the last run for these settings
+        self._dirty.add(RUNS_FILE)
 
     def save(self) -> None:
-        if not self.dirty:
+        if not self._dirty:
             return
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             ignore = self.folder / ".gitignore"
             if not ignore.exists():
                 ignore.write_text(GITIGNORE, encoding="utf-8")
-            fd, temp = tempfile.mkstemp(prefix=".cache-", dir=self.folder)
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump(self.data, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temp, self.folder / CACHE_FILE)
+            for name in sorted(self._dirty):
+                data = {"runs": self.runs, "release": self.release} if name == RUNS_FILE else self.indexes
+                self._write(name, data)
         except OSError:
             return  # a read-only checkout still gets its report
+        self._dirty.clear()
+
+    def _write(self, name: str, data: dict) -> None:
+        import tempfile
+
+        fd, temp = tempfile.mkstemp(prefix=".cache-", dir=self.folder)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                pickle.dump(_Stamped(self.stamp, data), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temp, self.folder / name)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
