@@ -156,7 +156,7 @@ def shape(module: ModuleInfo) -> dict[str, list[tuple]]:
         for n in nodes:
             if isinstance(n, TRIVIA):
                 continue
-            pos = module.positions.get(n)
+            pos = module.position(n)
             where = (pos.start.line, pos.start.column, pos.end.line, pos.end.column) if pos else None
             value = getattr(n, "value", None)
             spots.append((type(n).__name__, value if isinstance(value, str) else None, where))

@@ -6,6 +6,7 @@ import gc
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from chanlint.discover.files import (
     module_names,
     stat_of,
 )
-from chanlint.index.cache import Cache, RunMemo, content_hash, now_ns
+from chanlint.index.cache import Cache, RunMemo, content_hash
 
 if TYPE_CHECKING:  # the index and analysis stages (and libcst) load only when a run must read files
     from chanlint.check.census import Census
@@ -67,14 +68,28 @@ class Report:
     from_cache: bool = False  # findings reused from the last run (entrypoints then not listed)
 
 
+@dataclass
+class _Walk:
+    """The files found, with their stats, and those refused before reading."""
+
+    started: int  # ns since the epoch, before the first stat
+    files: list[str]
+    stats: dict[str, FileStat]
+    problems: list[Finding]
+
+    @property
+    def scanned(self) -> int:
+        return len(self.files) + len(self.problems)
+
+
 def check(paths: list[Path], settings: Settings, options: CheckOptions | None = None) -> Report:
     options = options or CheckOptions()
-    started = now_ns()
+    started = time.time_ns()
     stats: dict[str, FileStat] = {}
     files, skipped = iter_python_files(
         paths, settings.exclude, settings.max_file_size, options.follow_symlinks, stats=stats
     )
-    walk_problems = [_file_problem(s.path, 1, 1, s.reason, s.code) for s in skipped]
+    walk = _Walk(started, files, stats, [_file_problem(s.path, 1, 1, s.reason, s.code) for s in skipped])
     cache = Cache(options.cache_dir, catalog_stamp()) if options.cache_dir else None
     memo = None
     if cache is not None:
@@ -83,17 +98,16 @@ def check(paths: list[Path], settings: Settings, options: CheckOptions | None = 
     run_key = _run_key(settings, options)
     if cache is not None:
         memo = cache.run(run_key)
-    scanned = len(files) + len(skipped)
     if memo is not None and memo.holds_for(stats):  # nothing changed: no file is read
-        report = Report(__version__, memo.airflow, scanned, [], [], settings.version_note, from_cache=True)
+        report = Report(__version__, memo.airflow, walk.scanned, [], [], settings.version_note, from_cache=True)
         if memo.worth_refreshing(stats):
             memo.stats, memo.taken_at = stats, started  # so that the next run need not read them either
             cache.store_run(memo)
             cache.save()
-        judged = memo.findings + walk_problems + memo.problems
+        judged = memo.findings + walk.problems + memo.problems
         report.findings = _postprocess(judged, settings, options, memo.checked, report)
         return report
-    return _check_contents(paths, settings, options, files, stats, started, walk_problems, cache, memo, run_key)
+    return _check_contents(paths, settings, options, walk, cache, memo, run_key)
 
 
 def _choose_release(settings: Settings, cache: Cache) -> None:
@@ -110,7 +124,15 @@ def _choose_release(settings: Settings, cache: Cache) -> None:
         cache.remember_release(environment, settings.resolve_version(), settings.version_note)
 
 
-def _check_contents(paths, settings, options, files, stats, started, walk_problems, cache, memo, run_key) -> Report:
+def _check_contents(
+    paths: list[Path],
+    settings: Settings,
+    options: CheckOptions,
+    walk: _Walk,
+    cache: Cache | None,
+    memo: RunMemo | None,
+    run_key: str,
+) -> Report:
     """The run that reads the files: indexes what changed, and analyses unless nothing it read did."""
     from chanlint.index.relevance import registration_tokens
 
@@ -119,7 +141,7 @@ def _check_contents(paths, settings, options, files, stats, started, walk_proble
     problems: list[Finding] = []
     sources: dict[Path, tuple[SourceFile, bytes]] = {}
     hashes: dict[str, str] = {}
-    for name in files:
+    for name in walk.files:
         path = Path(name)
         try:
             data = path.read_bytes()
@@ -144,13 +166,13 @@ def _check_contents(paths, settings, options, files, stats, started, walk_proble
         eager = {Path(p) for p in memo.relevant}  # what is relevant follows from contents and settings alone
     else:
         eager = _eager_paths(sources, indexes, catalog, settings, options)
-    report = Report(__version__, catalog.airflow, len(files) + len(walk_problems), [], [], settings.version_note)
+    report = Report(__version__, catalog.airflow, walk.scanned, [], [], settings.version_note)
     checked = [str(p) for p in sources]
     if memo is not None and _still_valid(memo, hashes, eager):
         judged = list(memo.findings)
         problems += [p for p in memo.problems if p.path in hashes and p not in problems]  # libcst's refusals
         report.from_cache = True
-        memo.stats, memo.taken_at, memo.problems, memo.checked = stats, started, problems, checked
+        memo.stats, memo.taken_at, memo.problems, memo.checked = walk.stats, walk.started, problems, checked
     else:
         with _rare_collections():
             judged, report.entrypoints, outcome = _analyse(
@@ -164,9 +186,9 @@ def _check_contents(paths, settings, options, files, stats, started, walk_proble
             findings=judged,
             scanned=frozenset(hashes),
             folders=outcome.folders,
-            stats=stats,
+            stats=walk.stats,
             read_stats=outcome.read_stats,
-            taken_at=started,
+            taken_at=walk.started,
             problems=problems,
             checked=checked,
             airflow=catalog.airflow,
@@ -175,7 +197,7 @@ def _check_contents(paths, settings, options, files, stats, started, walk_proble
         cache.store_run(memo)
         cache.forget_missing(set(hashes))
         cache.save()
-    report.findings = _postprocess(judged + walk_problems + problems, settings, options, checked, report)
+    report.findings = _postprocess(judged + walk.problems + problems, settings, options, checked, report)
     return report
 
 

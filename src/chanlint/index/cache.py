@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,10 +33,6 @@ RACY_NS = 2_000_000_000
 
 def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
-def now_ns() -> int:
-    return time.time_ns()
 
 
 @dataclass

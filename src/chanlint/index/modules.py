@@ -9,7 +9,7 @@ function runs. The result is the same tree as a full parse, at a fraction of the
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,9 +57,11 @@ class ModuleInfo:
     class_lines: dict[str, int] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)  # the source's lines, while bodies are unparsed
     on_define: Callable[[dict[str, FunctionInfo]], None] | None = None  # told of defs found in bodies
-    _positions: dict[cst.CSTNode, CodeRange] | None = None
-    # Parsed bodies whose positions are not in _positions yet: (fragment, line offset, stub, def).
-    _pending: list[tuple[cst.Module, int, cst.FunctionDef, cst.FunctionDef]] = field(default_factory=list)
+    _positions: dict[cst.CSTNode, CodeRange] | None = None  # the parsed file's (its lazy bodies apart)
+    # Bodies parsed later: each one's positions as parsed alone, and the lines to add to them.
+    _body_positions: list[tuple[Mapping[cst.CSTNode, CodeRange], int]] = field(default_factory=list)
+    _pending: list[tuple[cst.Module, int]] = field(default_factory=list)  # not computed yet
+    _whole_defs: dict[cst.FunctionDef, cst.FunctionDef] = field(default_factory=dict)  # def -> its stub
 
     @property
     def name(self) -> str:
@@ -69,19 +71,32 @@ class ModuleInfo:
     def path(self) -> Path:
         return self.source.path
 
-    @property
-    def positions(self) -> dict[cst.CSTNode, CodeRange]:
-        """Node positions, computed on first need: most modules an import reaches never need them,
-        and computing them costs more than parsing."""
-        if self._positions is None:
-            self._positions = _positions_of(self.tree, 0)
+    def position(self, node: cst.CSTNode) -> CodeRange | None:
+        """A node's position, computed on first need (it costs more than parsing): a node in a
+        body parsed later needs only that body's positions, not the whole file's."""
         while self._pending:
-            fragment, offset, stub, whole = self._pending.pop()
-            self._positions.update(_positions_of(fragment, offset))
-            head, body = self._positions.get(stub), self._positions.get(whole.body)
-            if head is not None and body is not None:  # the def: where its header starts, to its body's end
-                self._positions[whole] = CodeRange(head.start, body.end)
-        return self._positions
+            fragment, offset = self._pending.pop()
+            self._body_positions.append((_positions_of(fragment), offset))
+        found = self._body_position(node)
+        if found is not None:
+            return found
+        if self._positions is None:
+            self._positions = dict(_positions_of(self.tree))
+        stub = self._whole_defs.get(node)
+        if stub is not None:  # a def whose body was parsed later: its header's start to its body's end
+            head, body = self._positions.get(stub), self._body_position(node.body)
+            return CodeRange(head.start, body.end) if head is not None and body is not None else None
+        return self._positions.get(node)
+
+    def _body_position(self, node: cst.CSTNode) -> CodeRange | None:
+        for positions, offset in self._body_positions:
+            found = positions.get(node)
+            if found is not None:
+                start, end = found.start, found.end
+                return CodeRange(
+                    CodePosition(start.line + offset, start.column), CodePosition(end.line + offset, end.column)
+                )
+        return None
 
     def parse_body(self, info: FunctionInfo) -> None:
         """Parse a lazy function body on its own and put it in place (see the module docstring)."""
@@ -99,7 +114,8 @@ class ModuleInfo:
         except (cst.ParserSyntaxError, RecursionError, IndexError, AttributeError):
             fragment, block, offset = self._reparsed_body(info, stub)
         info.header = stub.with_changes(body=block)
-        self._pending.append((fragment, offset, stub, info.header))
+        self._pending.append((fragment, offset))
+        self._whole_defs[info.header] = stub
         self.def_names[info.header] = info.fqn
         found: dict[str, FunctionInfo] = {}
         _walk_definitions(self, _statements(block), f"{info.qualname}.<locals>.", None, found)
@@ -118,7 +134,7 @@ class ModuleInfo:
             return self.tree, stub.body, 0
 
     def line_of(self, node: cst.CSTNode) -> int:
-        pos = self.positions.get(node)
+        pos = self.position(node)
         return pos.start.line if pos else 0
 
     def def_line(self, qualname: str, node: cst.CSTNode) -> int:
@@ -126,16 +142,8 @@ class ModuleInfo:
         return self.class_lines.get(qualname) or self.line_of(node)
 
 
-def _positions_of(tree: cst.Module, offset: int) -> dict[cst.CSTNode, CodeRange]:
-    positions = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)
-    if not offset:
-        return dict(positions)
-    return {
-        node: CodeRange(
-            CodePosition(r.start.line + offset, r.start.column), CodePosition(r.end.line + offset, r.end.column)
-        )
-        for node, r in positions.items()
-    }
+def _positions_of(tree: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
+    return MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)
 
 
 _LAZY = re.compile(r"['\"]chanlint:lazy:(\d+):(\d+)['\"]")

@@ -54,7 +54,7 @@ class PendingSite:
     node: cst.CSTNode  # compared by identity
 
     def resolve(self) -> Site:
-        pos = self.module.positions.get(self.node)
+        pos = self.module.position(self.node)
         path = str(self.module.path)
         if pos is None:
             return Site(path, 1, 1, 1, 1)
