@@ -226,6 +226,15 @@ def test_a_body_that_does_not_parse_alone_falls_back_to_the_full_parse() -> None
     assert "return text" in cst.Module(body=[]).code_for_node(info.node)
 
 
+def test_a_string_that_looks_like_a_placeholder_is_code() -> None:
+    """f's one-line body is a string naming g's lazy body: it is f's code, not a placeholder."""
+    text = "def f(): 'chanlint:lazy:0123456789abcdef:5:5'\n\n\ndef g():\n    return 1\n"
+    module = lazily(text)
+    assert module.functions["mod.f"].lazy_lines is None
+    assert module.functions["mod.g"].lazy_lines == (5, 5)
+    assert_same_as_full_parse(text)
+
+
 def test_split_lines_counts_lines_like_python() -> None:
     text = "a = 1\x0c\nb = '\u2028'\r\nc\rd"
     assert split_lines(text) == ["a = 1\x0c\n", "b = '\u2028'\r\n", "c\r", "d"]

@@ -9,6 +9,7 @@ function runs. The result is the same tree as a full parse, at a fraction of the
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +57,7 @@ class ModuleInfo:
     # class qualname -> line, from the file's ast index when there is one (no positions needed)
     class_lines: dict[str, int] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)  # the source's lines, while bodies are unparsed
+    lazy_mark: str = ""  # what each left-out body's placeholder begins with (see _skeleton)
     on_define: Callable[[dict[str, FunctionInfo]], None] | None = None  # told of defs found in bodies
     _positions: dict[cst.CSTNode, CodeRange] | None = None  # the parsed file's (its lazy bodies apart)
     # Bodies parsed later: each one's positions as parsed alone, and the lines to add to them.
@@ -146,18 +148,18 @@ def _positions_of(tree: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
     return MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)
 
 
-_LAZY = re.compile(r"['\"]chanlint:lazy:(\d+):(\d+)['\"]")
+_LAZY = re.compile(r"'(chanlint:lazy:[0-9a-f]+):(\d+):(\d+)'")
 
 
-def _lazy_lines(stmt: cst.FunctionDef) -> tuple[int, int] | None:
+def _lazy_lines(stmt: cst.FunctionDef, mark: str) -> tuple[int, int] | None:
     """The lines a placeholder body stands for (see _skeleton)."""
     body = _statements(stmt.body)
     if len(body) == 1 and isinstance(body[0], cst.SimpleStatementLine) and len(body[0].body) == 1:
         expr = body[0].body[0]
         if isinstance(expr, cst.Expr) and isinstance(expr.value, cst.SimpleString):
             match = _LAZY.fullmatch(expr.value.value)
-            if match:
-                return int(match[1]), int(match[2])
+            if match and match[1] == mark:
+                return int(match[2]), int(match[3])
     return None
 
 
@@ -184,7 +186,7 @@ def _walk_definitions(
                 header=stmt,
                 module=module,
                 owner_class=owner.fqn if owner else None,
-                lazy_lines=_lazy_lines(stmt) if module.lines else None,
+                lazy_lines=_lazy_lines(stmt, module.lazy_mark) if module.lazy_mark else None,
             )
             module.functions[info_f.fqn] = info_f
             found[info_f.fqn] = info_f
@@ -229,7 +231,9 @@ def parse_module(source: SourceFile, text: str, lazy_bodies: tuple[tuple[int, in
         module = ModuleInfo(source=source, tree=cst.parse_module(text))
     else:
         lines = split_lines(text)
-        module = ModuleInfo(source=source, tree=cst.parse_module(_skeleton(lines, lazy_bodies)), lines=lines)
+        mark = _fresh_mark(text)
+        tree = cst.parse_module(_skeleton(lines, lazy_bodies, mark))
+        module = ModuleInfo(source=source, tree=tree, lines=lines, lazy_mark=mark)
     _walk_definitions(module, module.tree.body, "", None, module.functions)
     return module
 
@@ -246,7 +250,15 @@ def _newline_of(line: str) -> str:
     return "\r\n" if line.endswith("\r\n") else "\r" if line.endswith("\r") else "\n"
 
 
-def _skeleton(lines: list[str], lazy_bodies: tuple[tuple[int, int], ...]) -> str:
+def _fresh_mark(text: str) -> str:
+    """A placeholder prefix the source does not contain, so no string of the user's is taken for one."""
+    while True:
+        mark = f"chanlint:lazy:{secrets.token_hex(8)}"
+        if mark not in text:
+            return mark
+
+
+def _skeleton(lines: list[str], lazy_bodies: tuple[tuple[int, int], ...], mark: str) -> str:
     """The source with each lazy body replaced by a placeholder naming its lines, then blank lines
     (so that every node outside those bodies keeps its line and column)."""
     out: list[str] = []
@@ -257,7 +269,7 @@ def _skeleton(lines: list[str], lazy_bodies: tuple[tuple[int, int], ...]) -> str
         out.extend(lines[position - 1 : first - 1])
         head = lines[first - 1]
         indent = head[: len(head) - len(head.lstrip(" \t\f"))]
-        out.append(f'{indent}"chanlint:lazy:{first}:{last}"{_newline_of(head)}')
+        out.append(f"{indent}'{mark}:{first}:{last}'{_newline_of(head)}")
         out.extend(_newline_of(line) for line in lines[first:last])
         position = last + 1
     out.extend(lines[position - 1 :])
