@@ -29,7 +29,7 @@ from chanlint.discover.files import (
     module_names,
     stat_of,
 )
-from chanlint.index.cache import Cache, RunMemo, content_hash
+from chanlint.index.cache import Cache, RunMemo, content_hash, hash_file
 
 if TYPE_CHECKING:  # the index and analysis stages (and libcst) load only when a run must read files
     from chanlint.check.census import Census
@@ -331,19 +331,12 @@ def _still_valid(memo: RunMemo, hashes: dict[str, str], eager: set[Path]) -> boo
     if {str(p) for p in eager} != memo.relevant or not memo.folders_hold():
         return False
     for path, digest in memo.hashes.items():
-        current = hashes.get(path) or _hash_file(path)
+        current = hashes.get(path) or hash_file(path)
         if current != digest and path in memo.read:
             return False
         if current is None and path in memo.read:
             return False
     return True
-
-
-def _hash_file(path: str) -> str | None:
-    try:
-        return content_hash(Path(path).read_bytes())
-    except OSError:
-        return None
 
 
 def census(paths: list[Path], settings: Settings, options: CheckOptions | None = None) -> Census:

@@ -35,6 +35,14 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+def hash_file(path: str) -> str | None:
+    """A file's content hash, or None if it cannot be read."""
+    try:
+        return content_hash(Path(path).read_bytes())
+    except OSError:
+        return None
+
+
 @dataclass
 class RunMemo:
     """What one analysis concluded, and what it depended on."""
@@ -88,10 +96,8 @@ class RunMemo:
         return st is not None and st[0] >= self.taken_at - RACY_NS
 
     def _same_content(self, path: str) -> bool:
-        try:
-            return content_hash(Path(path).read_bytes()) == self.hashes.get(path)
-        except OSError:
-            return False
+        digest = hash_file(path)
+        return digest is not None and digest == self.hashes.get(path)
 
 
 @dataclass
