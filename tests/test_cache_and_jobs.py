@@ -301,3 +301,22 @@ def test_the_progress_bar_shows_on_a_terminal_only(tmp_path) -> None:
     assert b"indexing" not in stderr_on_a_terminal(["--quiet"])
     piped = subprocess.run(command, cwd=folder, capture_output=True, timeout=120)
     assert b"indexing" not in piped.stderr
+
+
+def test_a_touched_module_outside_the_scan_is_compared_once_then_trusted(tmp_path, monkeypatch) -> None:
+    """Only dags/ is scanned; include/helpers.py, which the analysis reads, gets a new mtime."""
+    folder, cache = project(tmp_path), tmp_path / "cache"
+    settings = load_settings(None, folder)
+    settings.use_version("3.3")
+    results = []
+
+    def run_dags():
+        results.append(check([folder / "dags"], settings, CheckOptions(cache_dir=cache)))
+
+    run_dags()
+    helpers = folder / "include" / "helpers.py"
+    settle(helpers, seconds_ago=600)
+    assert str(helpers) in reads_during(monkeypatch, run_dags) and results[-1].from_cache
+    read = reads_during(monkeypatch, run_dags)
+    assert [p for p in read if p.endswith(".py")] == []
+    assert results[-1].from_cache and keys(results[-1]) == keys(results[0])

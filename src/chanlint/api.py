@@ -98,10 +98,11 @@ def check(paths: list[Path], settings: Settings, options: CheckOptions | None = 
     run_key = _run_key(settings, options)
     if cache is not None:
         memo = cache.run(run_key)
-    if memo is not None and memo.holds_for(stats):  # nothing changed: no file is read
+    read_stats: dict[str, FileStat | None] = {}
+    if memo is not None and memo.holds_for(stats, read_stats):  # nothing changed: no file is read
         report = Report(__version__, memo.airflow, walk.scanned, [], [], settings.version_note, from_cache=True)
-        if memo.worth_refreshing(stats):
-            memo.stats, memo.taken_at = stats, started  # so that the next run need not read them either
+        if memo.worth_refreshing(stats, read_stats):  # so that the next run need not read them either
+            memo.stats, memo.read_stats, memo.taken_at = stats, read_stats, started
             cache.store_run(memo)
             cache.save()
         judged = memo.findings + walk.problems + memo.problems
@@ -201,6 +202,9 @@ def _check_contents(
     return report
 
 
+GC_THRESHOLD = 200_000  # allocations between collections of the youngest generation (Python's default: 700)
+
+
 @contextmanager
 def _rare_collections() -> Iterator[None]:
     """The analysis builds millions of syntax-tree nodes that live to its end: the cycle collector's
@@ -211,9 +215,6 @@ def _rare_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*before)
-
-
-GC_THRESHOLD = 200_000  # allocations between collections of the youngest generation (Python's default: 700)
 
 
 def _analyse(sources, eager, layout, catalog, settings, problems, options, indexes):

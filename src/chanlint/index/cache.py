@@ -65,24 +65,29 @@ class RunMemo:
         """The same files are scanned, with the same contents, as in this run."""
         return self.scanned == hashes.keys() and all(self.hashes.get(p) == h for p, h in hashes.items())
 
-    def holds_for(self, stats: dict[str, FileStat]) -> bool:
+    def holds_for(self, stats: dict[str, FileStat], read_stats: dict[str, FileStat | None]) -> bool:
         """Nothing the memo depends on changed, judged by stats alone (contents only where a stat
-        changed or is too recent to trust): the warm path that reads no file."""
+        changed or is too recent to trust): the warm path that reads no file. `read_stats`
+        receives the current stats of the files read outside the scan (taken before any read)."""
         if stats.keys() != self.stats.keys():
             return False
         for path, st in stats.items():
             if (st != self.stats[path] or self._racy(st)) and not self._same_content(path):
                 return False
         for path, recorded in self.read_stats.items():
-            current = stat_of(path)
+            current = read_stats[path] = stat_of(path)
             if (current != recorded or self._racy(current)) and not self._same_content(path):
                 return False
         return self.folders_hold()
 
-    def worth_refreshing(self, stats: dict[str, FileStat]) -> bool:
+    def worth_refreshing(self, stats: dict[str, FileStat], read_stats: dict[str, FileStat | None]) -> bool:
         """After holds_for: stats changed (same contents) or too recent to trust; recording them
         now spares the next run from reading those files again."""
-        return stats != self.stats or any(self._racy(st) for st in stats.values())
+        return (
+            stats != self.stats
+            or read_stats != self.read_stats
+            or any(self._racy(st) for st in (*stats.values(), *read_stats.values()))
+        )
 
     def folders_hold(self) -> bool:
         """No folder an import looked in has gained or lost an entry (or appeared); a folder

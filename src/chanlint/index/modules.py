@@ -3,7 +3,8 @@
 Most of a module is function bodies, and most functions never run in an analysis: a body the
 file's ast index marks lazy (see index.relevance) is left out of the libcst parse (its lines
 blanked, so every other node keeps its position) and parsed on its own the first time the
-function runs. The result is the same tree as a full parse, at a fraction of the cost.
+function runs. The result is a full parse's tree, at a fraction of the cost (only layout differs:
+blank lines and comments around a lazy body may attach to other nodes).
 """
 
 from __future__ import annotations

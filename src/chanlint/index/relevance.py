@@ -67,7 +67,7 @@ def index_file(module: str, is_package: bool, data: bytes, tokens: tuple[bytes, 
     package = module if is_package else module.rpartition(".")[0]
     lazy: list[tuple[int, int]] = []
     try:
-        _collect(tree.body, index, package, prefix="", lazy=lazy, lines=data.splitlines())
+        _collect(tree.body, index, package, prefix="", lazy=lazy, lines=_Lines(data))
     except RecursionError:
         index.problem = ("CHL908", 1, 1, "nesting too deep to analyse")
     index.lazy_bodies = tuple(lazy)
@@ -97,8 +97,22 @@ def source_problem(data: bytes) -> tuple[str, int, int, str] | None:
     return None
 
 
+class _Lines:
+    """A file's lines (as Python counts them), split only if a def asks: most files indexed are
+    never parsed by libcst, so their lazy bodies are never used."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._lines: list[bytes] | None = None
+
+    def get(self, number: int) -> bytes | None:
+        if self._lines is None:
+            self._lines = self._data.splitlines()
+        return self._lines[number - 1] if 0 < number <= len(self._lines) else None
+
+
 def _collect(
-    body: list[ast.stmt], index: FileIndex, package: str, prefix: str, lazy: list | None, lines: list[bytes]
+    body: list[ast.stmt], index: FileIndex, package: str, prefix: str, lazy: list | None, lines: _Lines
 ) -> None:
     """Imports, classes and (with `lazy`, at the levels that run on import) the lazily parsed bodies."""
     for node in body:
@@ -130,14 +144,16 @@ def _collect(
                 _collect(handler.body, index, package, prefix, lazy, lines)
 
 
-def _own_lines(node: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[bytes]) -> tuple[int, int] | None:
+def _own_lines(node: ast.FunctionDef | ast.AsyncFunctionDef, lines: _Lines) -> tuple[int, int] | None:
     """The lines of a def's body, if nothing of the header shares them (`def f(\n): return 1` does)."""
     first = node.body[0]
     decorators = getattr(first, "decorator_list", None)
     start = min([first.lineno, *(d.lineno for d in decorators or ())])
-    if start <= node.lineno or node.end_lineno is None or start > len(lines):
+    if start <= node.lineno or node.end_lineno is None:
         return None
-    text = lines[start - 1]
+    text = lines.get(start)
+    if text is None:
+        return None
     stripped = text.lstrip()
     indent = len(text) - len(stripped)
     if stripped.startswith(b"@") if decorators else first.col_offset == indent:
