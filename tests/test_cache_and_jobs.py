@@ -260,7 +260,9 @@ def test_the_installed_release_is_remembered_while_the_environment_is_unchanged(
     second = run_unpinned()
     assert len(asked) == 1 and second.airflow_version == first.airflow_version
     monkeypatch.setattr(release, "environment_stamp", lambda: "a package was installed")
-    run_unpinned()
+    assert run_unpinned().from_cache  # the files are unchanged: the findings come from the cache
+    assert len(asked) == 2
+    run_unpinned()  # and the release read anew was saved all the same
     assert len(asked) == 2
 
 

@@ -162,3 +162,26 @@ def test_scanned_airflow_source_does_not_hide_the_catalog(tmp_path) -> None:
     result = run(["check", "--no-cache", "--format", "json", "."], tmp_path)
     found = {(f["code"], f["message_type"]) for f in json.loads(result.output)["findings"]}
     assert found == {("CHL002", "GetConnection"), ("CHL002", "MaskSecret"), ("CHL001", "SetXCom")}
+
+
+def test_the_command_exits_at_once_with_every_byte_written_and_its_status(tmp_path) -> None:
+    """`chanlint` (cli.run) skips the interpreter's teardown: its output must still be whole
+    (however long, through a pipe) and its exit status main()'s."""
+    import subprocess
+    import sys
+
+    write_tree(tmp_path, BAD_CALLBACK)
+    for i in range(400):  # a long report: far more than one pipe buffer
+        (tmp_path / "dags" / f"d{i}.py").write_text(BAD_CALLBACK["dags/d.py"].replace("'d'", f"'d{i}'"))
+
+    def command(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "chanlint", *args], cwd=tmp_path, capture_output=True, text=True)
+
+    found = command("check", "--no-cache", "--format", "json", "dags")
+    assert found.returncode == 1, found.stderr
+    assert len(json.loads(found.stdout)["findings"]) == 401
+    shown = command("check", "--no-cache", "dags")  # the default text report, through rich
+    assert shown.returncode == 1 and shown.stdout.rstrip().endswith("by process: dag-processor x401")
+    assert command("--version").returncode == 0
+    usage = command("check", "--bogus")
+    assert usage.returncode == 2 and "No such option" in usage.stderr

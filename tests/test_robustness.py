@@ -170,3 +170,23 @@ def test_never_writes_outside_the_cache_folder(tmp_path) -> None:
     after = {p: p.stat().st_mtime_ns for p in folder.rglob("*")}
     assert after == before
     assert {p.name for p in cache.iterdir()} == {".gitignore", "runs-v1.pickle", "index-v1.pickle"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.text(alphabet="ab.-_ 0é", min_size=1, max_size=4).filter(lambda s: s not in (".", "..")),
+            min_size=1,
+            max_size=4,
+        ),
+        max_size=12,
+    )
+)
+def test_the_walk_sorts_path_strings_as_paths_sort(parts: list[list[str]]) -> None:
+    """The walk sorts strings, cheaply; the order must be the one of the same Path objects
+    (for canonical paths, as the walk's are: no `.` or `..` parts)."""
+    from chanlint.discover.files import _path_order
+
+    paths = [os.sep.join(["", *p]) for p in parts]
+    assert sorted(paths, key=_path_order) == [str(p) for p in sorted(Path(p) for p in paths)]

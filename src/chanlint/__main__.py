@@ -1,3 +1,3 @@
-from chanlint.cli import main
+from chanlint.cli import run
 
-main()
+run()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import json
 import os
 import sys
 import time
@@ -17,7 +16,6 @@ from chanlint import __version__
 from chanlint.catalog import catalog_stamp
 from chanlint.check import postprocess as post
 from chanlint.check.findings import Finding, finding_in_file
-from chanlint.check.rules import RULES_BY_CODE
 from chanlint.config import Settings
 from chanlint.discover.files import (
     FileStat,
@@ -104,7 +102,7 @@ def check(paths: list[Path], settings: Settings, options: CheckOptions | None = 
         if memo.worth_refreshing(stats, read_stats):  # so that the next run need not read them either
             memo.stats, memo.read_stats, memo.taken_at = stats, read_stats, started
             cache.store_run(memo)
-            cache.save()
+        cache.save()  # writes only what changed: refreshed stats, a release read anew
         judged = memo.findings + walk.problems + memo.problems
         report.findings = _postprocess(judged, settings, options, memo.checked, report)
         return report
@@ -323,7 +321,7 @@ def _run_key(settings: Settings, options: CheckOptions) -> str:
     names = ("project-root", "airflow-version", "policy", "import-roots", "exclude", "max-file-size")
     steering = {k: table[k] for k in names}
     steering["options"] = [options.parse_everything, options.follow_symlinks, options.all_entrypoints]
-    return content_hash(json.dumps(steering, sort_keys=True).encode())
+    return content_hash(repr(steering).encode())  # plain data in a fixed order (json would cost an import)
 
 
 def _still_valid(memo: RunMemo, hashes: dict[str, str], eager: set[Path]) -> bool:
@@ -438,6 +436,8 @@ def _postprocess(
 
 def _file_problem(path: Path, line: int, column: int, reason: str, code: str = "CHL900") -> Finding:
     """A file-level diagnostic: the file was not (fully) checked, and this says why."""
+    from chanlint.check.rules import RULES_BY_CODE
+
     rule = RULES_BY_CODE[code]
     return finding_in_file(rule, str(path), line, column, rule.summary.format(reason=reason))
 

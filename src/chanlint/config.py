@@ -6,8 +6,12 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from chanlint.catalog import Catalog, available_versions, load_catalog
+from chanlint.catalog import available_versions, load_catalog, load_layout
+
+if TYPE_CHECKING:
+    from chanlint.catalog.model import Catalog
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -126,7 +130,7 @@ def guess_project_root(target: Path) -> Path:
     start = target.resolve()
     if start.is_file():
         start = start.parent
-    dag_folder = load_catalog(available_versions()[-1]).layout["dag_folder"]
+    dag_folder = load_layout()["dag_folder"]
     for folder in (start, *start.parents):
         if (folder / dag_folder).is_dir():
             return folder
@@ -156,10 +160,11 @@ def settings_from_table(table: dict, config_file: Path | None, root: Path | None
                 f"(known: {', '.join(available_versions())})"
             )
         settings.airflow_version = version
-    catalog = load_catalog(settings.airflow_version or available_versions()[-1])
     policy = table.get("policy", {})
     if not isinstance(policy, dict):
         raise ConfigError(f"{where}: `policy` must be a table of process = [groups or messages]")
+    if policy:  # checked against the catalog, loaded only then (a warm run needs none)
+        catalog = load_catalog(settings.airflow_version or available_versions()[-1])
     for process, entries in policy.items():
         if process not in catalog.processes:
             raise ConfigError(f"{where}: `policy.{process}`: unknown process (known: {', '.join(catalog.processes)})")
@@ -212,6 +217,8 @@ def settings_from_table(table: dict, config_file: Path | None, root: Path | None
 
 def check_codes(codes: list[str], where: str) -> None:
     """Each entry must be a rule code or a prefix of one (`CHL`, `CHL0`, `CHL001`)."""
+    if not codes:
+        return  # (the rules load only when there is something to check against them)
     from chanlint.check.rules import ALL_RULES
 
     known = [rule.code for rule in ALL_RULES]

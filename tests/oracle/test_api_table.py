@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chanlint.catalog import ApiCall, load_catalog
+from chanlint.catalog import load_catalog
+from chanlint.catalog.model import ApiCall
 from tests.oracle.analyze import analyze_snippet
 
 pytest.importorskip("airflow.sdk", reason="the oracle needs apache-airflow-task-sdk (pip install -e '.[test]')")

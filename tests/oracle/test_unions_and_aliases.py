@@ -102,7 +102,7 @@ def test_deadline_runner_passes_the_context_keyword() -> None:
 
 
 def test_safe_mode_test_matches_airflows_own(tmp_path) -> None:
-    """The catalog's [layout] safe-mode words give Airflow's answer on every variant."""
+    """The safe-mode words of the catalog's layout.toml give Airflow's answer on every variant."""
     from airflow.utils.file import might_contain_dag_via_default_heuristic
 
     from chanlint.discover.files import find_layout, passes_safe_mode

@@ -5,15 +5,12 @@ from __future__ import annotations
 import sys
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from chanlint.catalog.model import ApiCall, Catalog, ExternalBase, Process, Trap
+if TYPE_CHECKING:  # the model loads with the first catalog: a warm run needs neither
+    from chanlint.catalog.model import Catalog
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
-
-__all__ = ["ApiCall", "Catalog", "CatalogError", "Process", "available_versions", "load_catalog"]
+__all__ = ["CatalogError", "available_versions", "catalog_stamp", "load_catalog", "load_layout"]
 
 DEFAULT_VERSION = "3.3"
 CALL_KINDS = {"call", "attribute", "any-attribute", "subscript", "raise", "context-key"}
@@ -58,10 +55,23 @@ def load_catalog(version: str = DEFAULT_VERSION) -> Catalog:
     return catalog
 
 
+@cache
+def load_layout() -> dict:
+    """How a deployment lays out its code (data/layout.toml): the same for every release."""
+    return _read_toml(DATA / "layout.toml")
+
+
+def _read_toml(path: Path) -> dict:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
 def _read_raw(version: str, seen: tuple[str, ...] = ()) -> dict:
     """A release's data; an older release is declared as differences from a `base` release."""
-    path = DATA / f"airflow-{version}.toml"
-    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    raw = _read_toml(DATA / f"airflow-{version}.toml")
     base = raw.get("base")
     if base is None:
         return raw
@@ -96,6 +106,8 @@ def _apply_overlay(base: dict, overlay: dict) -> dict:
 
 
 def _build(raw: dict) -> Catalog:
+    from chanlint.catalog.model import ApiCall, Catalog, ExternalBase, Process, Trap
+
     release = raw["release"]
     processes = {
         name: Process(name=name, title=p["title"], union=p["union"], messages=frozenset(p["messages"]))
@@ -145,7 +157,7 @@ def _build(raw: dict) -> Catalog:
         types={k: dict(v) for k, v in raw.get("types", {}).items()},
         signatures=dict(raw["signatures"]),
         sent_by_runtime=tuple(raw.get("sent_by_runtime", ())),
-        layout=dict(raw["layout"]),
+        layout=dict(load_layout()),
         locations=dict(raw.get("locations", {})),
         notes=tuple(raw.get("notes", ())),
         calls=calls,

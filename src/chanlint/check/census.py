@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from chanlint.catalog import Catalog
+from chanlint.catalog.model import Catalog
 from chanlint.check.entrypoints import EntryPoint
 from chanlint.check.findings import EntryRef
 from chanlint.resolve.sites import Frame, resolve_frame

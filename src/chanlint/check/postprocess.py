@@ -7,17 +7,13 @@ free; it is the one ruff uses: select/ignore, per-file-ignores, noqa, baseline.
 from __future__ import annotations
 
 import hashlib
-import io
-import json
 import re
-import tokenize
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 
 from chanlint.check.findings import Finding, finding_in_file
-from chanlint.check.rules import chl901_unused_suppression, chl902_blanket_suppression
 
 NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 IGNORE = re.compile(r"#\s*chanlint:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
@@ -61,6 +57,9 @@ def per_file_ignored(finding: Finding, patterns: dict[str, list[str]], root: Pat
 
 def read_suppressions(path: str) -> list[Suppression]:
     """Suppression comments in a file, found with the tokenizer (never in strings)."""
+    import io
+    import tokenize
+
     try:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -125,6 +124,8 @@ class BaselineError(Exception):
 
 
 def load_baseline(path: Path) -> set[str]:
+    import json
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict) or data.get("format") != BASELINE_FORMAT:
@@ -137,6 +138,8 @@ def load_baseline(path: Path) -> set[str]:
 
 
 def baseline_document(findings: list[Finding], root: Path) -> str:
+    import json
+
     entries = [
         {
             "fingerprint": f.fingerprint,
@@ -172,6 +175,8 @@ def apply_suppressions(findings: list[Finding], report_unused: bool, extra_files
             blanket_used.add(match)
     outcome = Outcome(findings=kept, suppressed=len(findings) - len(kept))
     if report_unused:
+        from chanlint.check.rules import chl901_unused_suppression, chl902_blanket_suppression
+
         for suppressions in by_line.values():
             for s in suppressions:
                 if s.ours and s not in used:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from chanlint.catalog import Catalog
-from chanlint.catalog.model import Trap
+from chanlint.catalog.model import Catalog, Trap
 from chanlint.check.entrypoints import EntryPoint
 from chanlint.check.findings import EntryRef, Finding, FindingSet, finding_at
 from chanlint.check.rules import TRAP_RULES

@@ -58,7 +58,7 @@ class Layout:
 def find_layout(paths: list[Path], project_root: Path, extra_roots: list[Path], spec: dict) -> Layout:
     """Import roots: configured ones, then the folders Airflow puts on sys.path, then the root.
 
-    `spec` is the catalog's [layout]: folder names and the safe-mode words.
+    `spec` is data/layout.toml (catalog.load_layout): folder names and the safe-mode words.
     """
     roots: list[Path] = [r.resolve() for r in extra_roots]
     dags = project_root / spec["dag_folder"]
@@ -164,6 +164,8 @@ def iter_python_files(
             return
         add(str(path), st)
 
+    plain, limit = not exclude, max_bytes or float("inf")
+
     def walk(top: str) -> None:
         """A resolved folder: its plain entries are canonical paths already (no resolve per file)."""
         pending = [top]
@@ -173,10 +175,11 @@ def iter_python_files(
             except OSError:
                 continue
             for entry in entries:
+                name = entry.name
                 if entry.is_dir(follow_symlinks=False):  # symlinked folders are not entered
-                    if entry.name not in SKIP_DIRS and not entry.name.startswith("."):
+                    if name not in SKIP_DIRS and name[0] != ".":
                         pending.append(entry.path)
-                elif not entry.name.endswith(".py"):
+                elif not name.endswith(".py"):
                     continue
                 elif entry.is_symlink():
                     take(Path(entry.path))
@@ -187,7 +190,11 @@ def iter_python_files(
                         path = Path(entry.path)
                         skipped[path] = Skipped(path, "CHL905", f"cannot read file: {exc.strerror or exc}")
                         continue
-                    add(entry.path, st)
+                    if plain and st.st_size <= limit:  # the common case, inline: no exclude, not too large
+                        stats[entry.path] = (st.st_mtime_ns, st.st_size)
+                        found.add(entry.path)
+                    else:
+                        add(entry.path, st)
 
     for p in paths:
         if p.is_file() or p.is_symlink():
@@ -199,9 +206,10 @@ def iter_python_files(
     return sorted(found, key=_path_order), sorted(skipped.values(), key=lambda s: str(s.path))
 
 
-def _path_order(path: str) -> list[str]:
-    """The order of the same paths as Path objects (part by part), without making them."""
-    return path.split(os.sep)
+def _path_order(path: str) -> str:
+    """The order of the same paths as Path objects (part by part), without making them: a
+    separator below every character sorts joined parts as the parts themselves sort."""
+    return path.replace(os.sep, "\0")
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -247,7 +255,7 @@ def is_dag_file(path: Path, data: bytes, layout: Layout) -> bool:
 
 
 def passes_safe_mode(data: bytes, layout: Layout) -> bool:
-    """Airflow's safe-mode test for files that may define DAGs (see the catalog's [layout])."""
+    """Airflow's safe-mode test for files that may define DAGs (see the catalog's data/layout.toml)."""
     lowered = data.lower()
     return all(w in lowered for w in layout.safe_mode_all) and any(w in lowered for w in layout.safe_mode_any)
 

@@ -16,7 +16,7 @@ import tokenize
 import warnings
 from dataclasses import dataclass, field
 
-from chanlint.catalog import Catalog
+from chanlint.catalog.model import Catalog
 
 _BUILTINS = frozenset(dir(builtins))
 

@@ -8,7 +8,8 @@ from collections import defaultdict
 from rich.console import Console
 from rich.table import Table
 
-from chanlint.catalog import Catalog, load_catalog
+from chanlint.catalog import load_catalog
+from chanlint.catalog.model import Catalog
 
 
 def group_counts(catalog: Catalog) -> dict[str, dict[str, int]]:

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from chanlint.api import display_path
-from chanlint.catalog import Catalog
+from chanlint.catalog.model import Catalog
 from chanlint.check.census import Census, MessageUse
 
 

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
-from chanlint.catalog import ApiCall, Catalog
-from chanlint.catalog.model import Trap
+from chanlint.catalog.model import ApiCall, Catalog, Trap
 from chanlint.index.modules import FunctionInfo, ModuleInfo
 from chanlint.resolve.program import Program
 from chanlint.resolve.sites import Frame, PendingFrame, PendingSite, Site

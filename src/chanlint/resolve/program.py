@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from chanlint.catalog import Catalog
+from chanlint.catalog.model import Catalog
 from chanlint.index.modules import ClassInfo, FunctionInfo, ModuleInfo
 
 
