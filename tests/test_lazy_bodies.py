@@ -218,20 +218,44 @@ def test_defs_found_in_parsed_bodies_are_announced() -> None:
 def test_a_body_that_does_not_parse_alone_falls_back_to_the_full_parse() -> None:
     module = lazily(TRICKY)
     info = module.functions["mod.multi_line_string"]
+    assert info.lazy_def  # no decorators: left out whole
     first, last = info.lazy_lines
-    info.lazy_lines = (first + 1, last)  # starts inside the string, at column 0: does not parse alone
+    info.lazy_lines = (first + 1, last)  # the body's lines only: not a def
     statements = info.node.body.body
     assert len(statements) == 2
-    assert module.line_of(statements[0]) == first
+    assert module.line_of(statements[0]) == first + 1
     assert "return text" in cst.Module(body=[]).code_for_node(info.node)
+
+
+def test_a_decorated_body_that_does_not_parse_alone_falls_back_to_the_full_parse() -> None:
+    text = '@cache\ndef g():\n    text = """\nnot indented\n"""\n    return text\n'
+    module = lazily(text)
+    info = module.functions["mod.g"]
+    assert info.lazy_lines == (3, 6) and not info.lazy_def
+    info.lazy_lines = (4, 6)  # starts inside the string, at column 0: does not parse alone
+    statements = info.node.body.body
+    assert len(statements) == 2 and module.line_of(statements[0]) == 3
+    assert [d.decorator.value for d in info.node.decorators] == ["cache"]
+
+
+def test_a_def_without_decorators_is_left_out_whole_until_it_runs() -> None:
+    module = lazily(TRICKY)
+    plain, decorated = module.functions["mod.plain"], module.functions["mod.decorated"]
+    assert plain.lazy_def and not plain.header.params.params  # the stub has no parameters
+    assert not decorated.lazy_def and [p.name.value for p in decorated.header.params.kwonly_params] == ["y"]
+    assert "a, b=1" not in module.tree.code
+    method = module.functions["mod.Owner.method"]
+    assert method.lazy_def and module.classes["mod.Owner"].methods["method"] == method.fqn
+    assert [p.name.value for p in plain.node.params.params] == ["a", "b"]
+    assert module.line_of(plain.node) == module.line_of(plain.node.name) == 5
 
 
 def test_a_string_that_looks_like_a_placeholder_is_code() -> None:
     """f's one-line body is a string naming g's lazy body: it is f's code, not a placeholder."""
-    text = "def f(): 'chanlint:lazy:0123456789abcdef:5:5'\n\n\ndef g():\n    return 1\n"
+    text = "def f(): 'chanlint:lazy:0123456789abcdef:def:4:5'\n\n\ndef g():\n    return 1\n"
     module = lazily(text)
     assert module.functions["mod.f"].lazy_lines is None
-    assert module.functions["mod.g"].lazy_lines == (5, 5)
+    assert module.functions["mod.g"].lazy_lines == (4, 5)
     assert_same_as_full_parse(text)
 
 

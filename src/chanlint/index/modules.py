@@ -3,8 +3,10 @@
 Most of a module is function bodies, and most functions never run in an analysis: a body the
 file's ast index marks lazy (see index.relevance) is left out of the libcst parse (its lines
 blanked, so every other node keeps its position) and parsed on its own the first time the
-function runs. The result is a full parse's tree, at a fraction of the cost (only layout differs:
-blank lines and comments around a lazy body may attach to other nodes).
+function runs. A def without decorators is left out whole, header too (a stub `def name()`
+stands in for it until then: evaluating a def without decorators reads nothing but its name).
+The result is a full parse's tree, at a fraction of the cost (only layout differs: blank lines
+and comments around a lazy body may attach to other nodes).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class FunctionInfo:
     module: ModuleInfo
     owner_class: str | None  # fqn of the class for methods
     lazy_lines: tuple[int, int] | None = None  # the body's lines, not parsed yet
+    lazy_def: bool = False  # the lines are the whole def's: `header` is a stub without parameters
 
     @property
     def node(self) -> cst.FunctionDef:
@@ -102,39 +105,48 @@ class ModuleInfo:
         return None
 
     def parse_body(self, info: FunctionInfo) -> None:
-        """Parse a lazy function body on its own and put it in place (see the module docstring)."""
+        """Parse a lazy function body (or whole def) on its own and put it in place (see the
+        module docstring)."""
         assert info.lazy_lines is not None
         first, last = info.lazy_lines
         info.lazy_lines = None
         stub = info.header
-        body_lines = self.lines[first - 1 : last]
+        text = "".join(self.lines[first - 1 : last])
         newline = _newline_of(self.lines[0]) if self.lines else "\n"
         try:
-            # Any indentation is valid under `if 1:`: the body parses with its own columns.
-            fragment = cst.parse_module(f"if 1:{newline}{''.join(body_lines)}")
-            block = fragment.body[0].body
-            offset = first - 2
-        except (cst.ParserSyntaxError, RecursionError, IndexError, AttributeError):
-            fragment, block, offset = self._reparsed_body(info, stub)
-        info.header = stub.with_changes(body=block)
+            if info.lazy_def and text[:1] not in (" ", "\t", "\f"):  # a def at column 0 parses as it is
+                fragment, offset = cst.parse_module(text), first - 1
+                (parsed,) = fragment.body
+            else:  # any indentation is valid under `if 1:`: the lines parse with their own columns
+                fragment, offset = cst.parse_module(f"if 1:{newline}{text}"), first - 2
+                (parsed,) = fragment.body[0].body.body if info.lazy_def else (fragment.body[0].body,)
+            if info.lazy_def and not (isinstance(parsed, cst.FunctionDef) and parsed.name.value == stub.name.value):
+                raise ValueError("not the def the index saw")
+        except (cst.ParserSyntaxError, RecursionError, ValueError, IndexError, AttributeError):
+            fragment, whole, offset = self._reparsed_def(info, stub)
+            parsed = whole if info.lazy_def else whole.body
+        if info.lazy_def:
+            info.header = parsed  # every position of it is the fragment's
+        else:
+            info.header = stub.with_changes(body=parsed)
+            self._whole_defs[info.header] = stub
         self._pending.append((fragment, offset))
-        self._whole_defs[info.header] = stub
         self.def_names[info.header] = info.fqn
         found: dict[str, FunctionInfo] = {}
-        _walk_definitions(self, _statements(block), f"{info.qualname}.<locals>.", None, found)
+        _walk_definitions(self, _statements(info.header.body), f"{info.qualname}.<locals>.", None, found)
         if found and self.on_define is not None:
             self.on_define(found)
 
-    def _reparsed_body(self, info: FunctionInfo, stub: cst.FunctionDef) -> tuple[cst.Module, cst.BaseSuite, int]:
-        """The fallback for a body that does not parse alone: the def, from a full parse (or, if
-        libcst refuses the whole file, as the placeholder: the body then does nothing)."""
+    def _reparsed_def(self, info: FunctionInfo, stub: cst.FunctionDef) -> tuple[cst.Module, cst.FunctionDef, int]:
+        """The fallback for lines that do not parse alone: the def, from a full parse (or, if
+        libcst refuses the whole file, the stub: the function then does nothing)."""
         try:
             full = cst.parse_module("".join(self.lines))
             shadow = ModuleInfo(source=self.source, tree=full)
             _walk_definitions(shadow, full.body, "", None, shadow.functions)
-            return full, shadow.functions[info.fqn].header.body, 0
+            return full, shadow.functions[info.fqn].header, 0
         except (cst.ParserSyntaxError, RecursionError, KeyError):
-            return self.tree, stub.body, 0
+            return self.tree, stub, 0
 
     def line_of(self, node: cst.CSTNode) -> int:
         pos = self.position(node)
@@ -149,18 +161,20 @@ def _positions_of(tree: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
     return MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)
 
 
-_LAZY = re.compile(r"'(chanlint:lazy:[0-9a-f]+):(\d+):(\d+)'")
+_LAZY = re.compile(r"'(chanlint:lazy:[0-9a-f]+):(def:)?(\d+):(\d+)'")
 
 
-def _lazy_lines(stmt: cst.FunctionDef, mark: str) -> tuple[int, int] | None:
-    """The lines a placeholder body stands for (see _skeleton)."""
-    body = _statements(stmt.body)
-    if len(body) == 1 and isinstance(body[0], cst.SimpleStatementLine) and len(body[0].body) == 1:
-        expr = body[0].body[0]
+def _lazy_lines(stmt: cst.FunctionDef, mark: str) -> tuple[int, int, bool] | None:
+    """The lines a placeholder stands for, and whether they are the whole def's (see _skeleton)."""
+    body = stmt.body.body
+    if isinstance(stmt.body, cst.IndentedBlock):
+        body = body[0].body if len(body) == 1 and isinstance(body[0], cst.SimpleStatementLine) else ()
+    if len(body) == 1:
+        expr = body[0]
         if isinstance(expr, cst.Expr) and isinstance(expr.value, cst.SimpleString):
             match = _LAZY.fullmatch(expr.value.value)
             if match and match[1] == mark:
-                return int(match[2]), int(match[3])
+                return int(match[3]), int(match[4]), bool(match[2])
     return None
 
 
@@ -181,13 +195,15 @@ def _walk_definitions(
             _walk_definitions(module, _statements(stmt.body), f"{qual}.", info, found)
         elif isinstance(stmt, cst.FunctionDef):
             qual = f"{prefix}{stmt.name.value}"
+            lazy = _lazy_lines(stmt, module.lazy_mark) if module.lazy_mark else None
             info_f = FunctionInfo(
                 fqn=f"{module.name}.{qual}",
                 qualname=qual,
                 header=stmt,
                 module=module,
                 owner_class=owner.fqn if owner else None,
-                lazy_lines=_lazy_lines(stmt, module.lazy_mark) if module.lazy_mark else None,
+                lazy_lines=lazy[:2] if lazy else None,
+                lazy_def=bool(lazy and lazy[2]),
             )
             module.functions[info_f.fqn] = info_f
             found[info_f.fqn] = info_f
@@ -226,8 +242,9 @@ def _compound_bodies(stmt: cst.CSTNode) -> list[list]:
     return bodies
 
 
-def parse_module(source: SourceFile, text: str, lazy_bodies: tuple[tuple[int, int], ...] = ()) -> ModuleInfo:
-    """Parse one file, leaving `lazy_bodies` for later (raises libcst.ParserSyntaxError on bad syntax)."""
+def parse_module(source: SourceFile, text: str, lazy_bodies: tuple[tuple[int, int, str], ...] = ()) -> ModuleInfo:
+    """Parse one file, leaving `lazy_bodies` (FileIndex.lazy_bodies) for later (raises
+    libcst.ParserSyntaxError on bad syntax)."""
     if not lazy_bodies:
         module = ModuleInfo(source=source, tree=cst.parse_module(text))
     else:
@@ -259,18 +276,20 @@ def _fresh_mark(text: str) -> str:
             return mark
 
 
-def _skeleton(lines: list[str], lazy_bodies: tuple[tuple[int, int], ...], mark: str) -> str:
-    """The source with each lazy body replaced by a placeholder naming its lines, then blank lines
-    (so that every node outside those bodies keeps its line and column)."""
+def _skeleton(lines: list[str], lazy_bodies: tuple[tuple[int, int, str], ...], mark: str) -> str:
+    """The source with each lazy body replaced by a placeholder naming its lines (a whole def by
+    a stub def around one), then blank lines (so that every node outside them keeps its line
+    and column; a stub's own parameters and columns are not the def's)."""
     out: list[str] = []
     position = 1
-    for first, last in sorted(lazy_bodies):
+    for first, last, head in sorted(lazy_bodies):
         if first < position or last > len(lines):
             continue  # not a range of this text (overlap or stale index): left as it is
         out.extend(lines[position - 1 : first - 1])
-        head = lines[first - 1]
-        indent = head[: len(head) - len(head.lstrip(" \t\f"))]
-        out.append(f"{indent}'{mark}:{first}:{last}'{_newline_of(head)}")
+        line = lines[first - 1]
+        indent = line[: len(line) - len(line.lstrip(" \t\f"))]
+        placeholder = f"'{mark}:def:{first}:{last}'" if head else f"'{mark}:{first}:{last}'"
+        out.append(f"{indent}{head + '(): ' if head else ''}{placeholder}{_newline_of(line)}")
         out.extend(_newline_of(line) for line in lines[first:last])
         position = last + 1
     out.extend(lines[position - 1 :])

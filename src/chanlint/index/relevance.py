@@ -31,9 +31,11 @@ class FileIndex:
     classes: dict[str, list[str | None]] = field(default_factory=dict)  # qualname -> bases (None: unknown)
     class_lines: dict[str, int] = field(default_factory=dict)  # qualname -> line of its `class`
     has_registration_token: bool = False
-    # Function bodies libcst may leave unparsed until the function runs: (first, last) line of each
-    # body that starts on a line of its own and defines no class (classes must be known up front).
-    lazy_bodies: tuple[tuple[int, int], ...] = ()
+    # What libcst may leave unparsed until the function runs: (first, last, head) for each body
+    # that starts on a line of its own and defines no class (classes must be known up front).
+    # head "": the body's lines; "def name" (or "async def name"): the whole def's, header too,
+    # for a def without decorators (nothing of its header runs or is read before it is called).
+    lazy_bodies: tuple[tuple[int, int, str], ...] = ()
 
 
 def registration_tokens(catalog: Catalog) -> tuple[bytes, ...]:
@@ -65,7 +67,7 @@ def index_file(module: str, is_package: bool, data: bytes, tokens: tuple[bytes, 
         index.problem = ("CHL908", 1, 1, "nesting too deep to parse")
         return index
     package = module if is_package else module.rpartition(".")[0]
-    lazy: list[tuple[int, int]] = []
+    lazy: list[tuple[int, int, str]] = []
     try:
         _collect(tree.body, index, package, prefix="", lazy=lazy, lines=_Lines(data))
     except RecursionError:
@@ -135,8 +137,11 @@ def _collect(
             _collect(node.body, index, package, f"{prefix}{node.name}.<locals>.", None, lines)
             if lazy is not None and len(index.classes) == classes_before:
                 span = _own_lines(node, lines)
-                if span is not None:
-                    lazy.append(span)
+                if span is not None and not node.decorator_list:
+                    keyword = "async def" if isinstance(node, ast.AsyncFunctionDef) else "def"
+                    lazy.append((node.lineno, span[1], f"{keyword} {node.name}"))
+                elif span is not None:
+                    lazy.append((*span, ""))
         elif isinstance(node, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
             for part in ("body", "orelse", "finalbody"):
                 _collect(getattr(node, part, []) or [], index, package, prefix, lazy, lines)
