@@ -227,6 +227,14 @@ def test_a_body_that_does_not_parse_alone_falls_back_to_the_full_parse() -> None
     assert "return text" in cst.Module(body=[]).code_for_node(info.node)
 
 
+def test_a_name_that_python_normalises_keeps_its_spelling() -> None:
+    """ast gives `ﬁle` (a ligature) as `file`; libcst, and so the analysis, as written."""
+    text = "def \ufb01le(a):\n    return a\n\n\ndef use():\n    return \ufb01le(1)\n"
+    module = lazily(text)
+    assert set(module.functions) == {"mod.\ufb01le", "mod.use"}
+    assert_same_as_full_parse(text)
+
+
 def test_a_decorated_body_that_does_not_parse_alone_falls_back_to_the_full_parse() -> None:
     text = '@cache\ndef g():\n    text = """\nnot indented\n"""\n    return text\n'
     module = lazily(text)

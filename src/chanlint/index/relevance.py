@@ -137,7 +137,9 @@ def _collect(
             _collect(node.body, index, package, f"{prefix}{node.name}.<locals>.", None, lines)
             if lazy is not None and len(index.classes) == classes_before:
                 span = _own_lines(node, lines)
-                if span is not None and not node.decorator_list:
+                # ast spells a name NFKC-normalised; the stub must spell it as the source does,
+                # as it is when the def's line is ASCII
+                if span is not None and not node.decorator_list and (lines.get(node.lineno) or b"").isascii():
                     keyword = "async def" if isinstance(node, ast.AsyncFunctionDef) else "def"
                     lazy.append((node.lineno, span[1], f"{keyword} {node.name}"))
                 elif span is not None:
