@@ -185,3 +185,20 @@ def test_the_command_exits_at_once_with_every_byte_written_and_its_status(tmp_pa
     assert command("--version").returncode == 0
     usage = command("check", "--bogus")
     assert usage.returncode == 2 and "No such option" in usage.stderr
+
+
+def test_a_profiler_still_gets_its_normal_exit(tmp_path) -> None:
+    """Under cProfile the command exits normally, so the profile is written."""
+    import subprocess
+    import sys
+
+    write_tree(tmp_path, BAD_CALLBACK)
+    profile = tmp_path / "run.prof"
+    done = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "chanlint", "check", "--no-cache", "dags"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert "Found 1 finding" in done.stdout, done.stderr
+    assert profile.is_file() and profile.stat().st_size > 0  # cProfile writes it after a normal exit

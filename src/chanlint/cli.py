@@ -56,13 +56,17 @@ def run() -> NoReturn:
 
     Tearing the interpreter down (freeing every module and object) costs about a tenth of a
     warm run, for nothing: every file is written and closed by then, and both streams are
-    flushed here (mypy exits the same way). Library and test callers use main() itself.
+    flushed here (mypy exits the same way). Not under a profiler, tracer or monitoring tool
+    (cProfile, coverage, a debugger): those write their results at a normal exit. Library and
+    test callers use main() itself.
     """
     try:
         main()
         code = 0
     except SystemExit as exc:
         code = exc.code
+    if not _unobserved():
+        sys.exit(code)
     if code is not None and not isinstance(code, int):
         print(code, file=sys.stderr)  # what sys.exit("message") does
         code = 1
@@ -72,6 +76,14 @@ def run() -> NoReturn:
         except (OSError, ValueError):  # a closed pipe or stream: Python itself exits with 120
             code = 120
     os._exit(code or 0)
+
+
+def _unobserved() -> bool:
+    """No profiler, tracer or sys.monitoring tool is attached to this process."""
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        return False
+    monitoring = getattr(sys, "monitoring", None)  # Python 3.12+
+    return monitoring is None or all(monitoring.get_tool(tool) is None for tool in range(6))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
