@@ -70,3 +70,52 @@ def test_lazy_parsing_parses_fewer_files(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(modules, "parse_module", original)
     everything = check([tmp_path], load_settings(None, tmp_path), CheckOptions(parse_everything=True))
     assert [f.sort_key() for f in lazily.findings] == [f.sort_key() for f in everything.findings]
+
+
+def _census_both_ways(folder: Path) -> tuple[str, str]:
+    from chanlint.api import census
+    from chanlint.report.census_view import census_dict
+
+    results = []
+    for everything in (True, False):
+        settings = load_settings(find_config(folder), folder)
+        settings.use_version("3.3")
+        result = census([folder], settings, CheckOptions(parse_everything=everything))
+        results.append(json.dumps(census_dict(result, settings.catalog()), sort_keys=True))
+    return results[0], results[1]
+
+
+def test_a_base_class_re_exported_through_an_if_is_still_found(tmp_path: Path) -> None:
+    """Providers import BaseOperator from a version_compat module that imports it in an
+    if/else: the index must follow every branch and the re-export, or the operator's module
+    is never parsed and its execute() is missing from the census."""
+    from tests.helpers import write_tree
+
+    write_tree(
+        tmp_path,
+        {
+            "dags/d.py": "from airflow.sdk import DAG\n\nwith DAG('d'):\n    pass\n",
+            "plugins/prov/__init__.py": "",
+            "plugins/prov/version_compat.py": (
+                "AIRFLOW_V_3 = True\n"
+                "if AIRFLOW_V_3:\n    from airflow.sdk import BaseOperator\n"
+                "else:\n    from airflow.models import BaseOperator\n"
+            ),
+            "plugins/prov/ops.py": (
+                "from prov.version_compat import BaseOperator\n\n\n"
+                "class PushOperator(BaseOperator):\n"
+                "    def execute(self, context):\n"
+                "        context['ti'].xcom_push(key='k', value=1)\n"
+            ),
+        },
+    )
+    everything, lazily = _census_both_ways(tmp_path)
+    assert lazily == everything
+    assert "prov.ops.PushOperator" in lazily
+
+
+@pytest.mark.parametrize("sample", ["example_dags", "providers/standard"])
+def test_the_census_is_the_same_when_parsing_lazily(sample: str) -> None:
+    """Every use the census lists (not only the findings a release reports) both ways."""
+    everything, lazily = _census_both_ways(_airflow_site() / sample)
+    assert lazily == everything

@@ -22,7 +22,7 @@ from pathlib import Path
 from chanlint import __version__
 from chanlint.discover.files import FileStat, folder_stamp, stat_of
 
-CACHE_FORMAT = 6
+CACHE_FORMAT = 7
 RUNS_FILE = "runs-v1.pickle"
 INDEX_FILE = "index-v1.pickle"
 GITIGNORE = "# Created by chanlint.\n*\n"

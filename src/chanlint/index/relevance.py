@@ -27,7 +27,8 @@ class FileIndex:
 
     module: str
     problem: tuple[str, int, int, str] | None = None  # (rule code, line, column, reason)
-    imports: dict[str, str] = field(default_factory=dict)  # local name -> dotted target
+    # local name -> every dotted target an import binds it to (`if`/`try` branches may differ)
+    imports: dict[str, tuple[str, ...]] = field(default_factory=dict)
     classes: dict[str, list[str | None]] = field(default_factory=dict)  # qualname -> bases (None: unknown)
     class_lines: dict[str, int] = field(default_factory=dict)  # qualname -> line of its `class`
     has_registration_token: bool = False
@@ -121,12 +122,12 @@ def _collect(
         if isinstance(node, ast.Import):
             for alias in node.names:
                 local = alias.asname or alias.name.split(".")[0]
-                index.imports[local] = alias.name if alias.asname else alias.name.split(".")[0]
+                _bind(index, local, alias.name if alias.asname else alias.name.split(".")[0])
         elif isinstance(node, ast.ImportFrom):
             base = _absolute(node, package)
             for alias in node.names:
                 if alias.name != "*":
-                    index.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+                    _bind(index, alias.asname or alias.name, f"{base}.{alias.name}" if base else alias.name)
         elif isinstance(node, ast.ClassDef):
             qualname = f"{prefix}{node.name}"
             index.classes[qualname] = [_dotted(b) for b in node.bases]
@@ -149,6 +150,12 @@ def _collect(
                 _collect(getattr(node, part, []) or [], index, package, prefix, lazy, lines)
             for handler in getattr(node, "handlers", []):
                 _collect(handler.body, index, package, prefix, lazy, lines)
+
+
+def _bind(index: FileIndex, local: str, target: str) -> None:
+    known = index.imports.get(local, ())
+    if target not in known:
+        index.imports[local] = (*known, target)
 
 
 def _own_lines(node: ast.FunctionDef | ast.AsyncFunctionDef, lines: _Lines) -> tuple[int, int] | None:
@@ -194,33 +201,65 @@ def entry_class_modules(
     """Modules defining a class that may derive from one of the given bases.
 
     `names` maps every importable module name to its primary name; `external(cls)` gives the
-    declared bases of classes chanlint cannot read (provider packages).
+    declared bases of classes chanlint cannot read (provider packages). A base may be reached
+    through re-exports (`from .version_compat import BaseOperator`, which imports it in an
+    `if`/`else`): every import that may bind it is followed. What cannot be told counts as
+    possibly relevant: this decides what is parsed up front, and parsing too much costs only time.
     """
     wanted = set(bases_of_interest)
-    classes: dict[str, list[str | None]] = {}
+    classes: dict[str, list[list[str | None]]] = {}  # class -> each base's candidates (None: unsure)
     home: dict[str, str] = {}
+    for module, index in indexes.items():
+        for qualname in index.classes:
+            classes[f"{module}.{qualname}"] = []
+            home[f"{module}.{qualname}"] = module
+    expanded: dict[str, tuple[str | None, ...]] = {}
+
+    def canonical(dotted: str) -> str:
+        return _primary(catalog.canonical(dotted), names)
+
+    def expand(dotted: str, seen: frozenset[str] = frozenset()) -> tuple[str | None, ...]:
+        """What a dotted name may be: classes (ours or not), or None where it cannot be told."""
+        dotted = canonical(dotted)
+        if dotted in expanded:
+            return expanded[dotted]
+        if dotted in classes or dotted in wanted or dotted in seen:
+            return (dotted,)
+        parts = dotted.split(".")
+        answer: tuple[str | None, ...] = (dotted,)  # outside the scanned modules: known or not
+        for cut in range(len(parts) - 1, 0, -1):
+            module = names.get(".".join(parts[:cut]))
+            if module is None or module not in indexes:
+                continue
+            head, rest = parts[cut], parts[cut + 1 :]
+            targets = indexes[module].imports.get(head)
+            if targets:  # a re-export: whatever that module imported
+                answer = tuple(c for t in targets for c in expand(".".join([t, *rest]), seen | {dotted}))
+            else:
+                answer = (None,)  # bound some other way in a module we read: unsure
+            break
+        expanded[dotted] = answer
+        return answer
+
     for module, index in indexes.items():
         top_classes = {q.split(".")[0] for q in index.classes}
         for qualname, bases in index.classes.items():
-            fqn = f"{module}.{qualname}"
-            resolved: list[str | None] = []
+            resolved = classes[f"{module}.{qualname}"]
             for base in bases:
                 if base is None:
-                    resolved.append(None)
+                    resolved.append([None])
                     continue
                 head, _, rest = base.partition(".")
-                target = index.imports.get(head)
-                if target is not None:
-                    dotted = f"{target}.{rest}" if rest else target
+                if head in index.imports:
+                    targets = [f"{t}.{rest}" if rest else t for t in index.imports[head]]
                 elif head in top_classes:
-                    dotted = f"{module}.{base}"
+                    targets = [f"{module}.{base}"]
                 elif head in _BUILTINS:
-                    dotted = f"builtins.{base}"
+                    targets = [f"builtins.{base}"]
                 else:
-                    dotted = None  # a builtin or a name bound some other way: unsure
-                resolved.append(_primary(catalog.canonical(dotted), names) if dotted else None)
-            classes[fqn] = resolved
-            home[fqn] = module
+                    resolved.append([None])  # a name bound some other way: unsure
+                    continue
+                resolved.append([c for target in targets for c in expand(target)])
     relevant: dict[str, bool] = {}
 
     def is_relevant(fqn: str, seen: frozenset[str]) -> bool:
@@ -232,7 +271,7 @@ def entry_class_modules(
             return False
         if fqn in seen:
             return False
-        answer = any(b is None or is_relevant(b, seen | {fqn}) for b in classes[fqn])
+        answer = any(c is None or is_relevant(c, seen | {fqn}) for base in classes[fqn] for c in base)
         relevant[fqn] = answer
         return answer
 
