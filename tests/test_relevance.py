@@ -119,3 +119,33 @@ def test_the_census_is_the_same_when_parsing_lazily(sample: str) -> None:
     """Every use the census lists (not only the findings a release reports) both ways."""
     everything, lazily = _census_both_ways(_airflow_site() / sample)
     assert lazily == everything
+
+
+def test_what_the_index_cannot_tell_is_parsed_up_front_and_nothing_more() -> None:
+    """A base bound some other way in a module we read may be anything: its module is parsed
+    up front. A base in a package's submodule that is not scanned is outside, like any other."""
+    from chanlint.catalog import load_catalog
+    from chanlint.index.relevance import entry_class_modules, index_file
+
+    sources = {
+        "pkg": (True, "Base = make_base()\n"),
+        "pkg.compat": (
+            False,
+            "try:\n    from airflow.sdk import BaseOperator\nexcept ImportError:\n    BaseOperator = None\n",
+        ),
+        "pkg.assigned": (False, "from pkg import Base\n\nclass Model(Base):\n    pass\n"),
+        "pkg.elsewhere": (False, "from pkg.not_scanned.sub import Thing\n\nclass Other(Thing):\n    pass\n"),
+        "pkg.ops": (False, "from pkg.compat import BaseOperator\n\nclass Op(BaseOperator):\n    pass\n"),
+        "pkg.plain": (False, "class Plain:\n    pass\n"),
+    }
+    indexes = {name: index_file(name, package, text.encode(), ()) for name, (package, text) in sources.items()}
+    catalog = load_catalog()
+    found = entry_class_modules(
+        indexes,
+        {name: name for name in sources},
+        catalog,
+        catalog.marker("operator_base"),
+        lambda fqn: (),
+        frozenset({"pkg"}),
+    )
+    assert found == {"pkg.assigned", "pkg.ops"}

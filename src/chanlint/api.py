@@ -370,7 +370,8 @@ def _eager_paths(
     if options.all_entrypoints or _task_entries_matter(settings):
         wanted += catalog.marker("operator_base")
     names = {name: source.module for source, _ in sources.values() for name in (source.module, *source.aliases)}
-    entry_modules = entry_class_modules(indexes, names, catalog, tuple(wanted), catalog.declared_bases)
+    packages = frozenset(source.module for source, _ in sources.values() if source.is_package)
+    entry_modules = entry_class_modules(indexes, names, catalog, tuple(wanted), catalog.declared_bases, packages)
     task_words = (b"task",) if options.all_entrypoints or _task_entries_matter(settings) else ()
     return {
         path

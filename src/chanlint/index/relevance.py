@@ -196,12 +196,17 @@ def _dotted(node: ast.expr) -> str | None:
 
 
 def entry_class_modules(
-    indexes: dict[str, FileIndex], names: dict[str, str], catalog: Catalog, bases_of_interest: tuple[str, ...], external
+    indexes: dict[str, FileIndex],
+    names: dict[str, str],
+    catalog: Catalog,
+    bases_of_interest: tuple[str, ...],
+    external,
+    packages: frozenset[str] = frozenset(),
 ) -> set[str]:
     """Modules defining a class that may derive from one of the given bases.
 
-    `names` maps every importable module name to its primary name; `external(cls)` gives the
-    declared bases of classes chanlint cannot read (provider packages). A base may be reached
+    `names` maps every importable module name to its primary name (`packages`: those that are
+    packages); `external(cls)` gives the declared bases of classes chanlint cannot read. A base may be reached
     through re-exports (`from .version_compat import BaseOperator`, which imports it in an
     `if`/`else`): every import that may bind it is followed. What cannot be told counts as
     possibly relevant: this decides what is parsed up front, and parsing too much costs only time.
@@ -235,8 +240,9 @@ def entry_class_modules(
             targets = indexes[module].imports.get(head)
             if targets:  # a re-export: whatever that module imported
                 answer = tuple(c for t in targets for c in expand(".".join([t, *rest]), seen | {dotted}))
-            else:
+            elif not rest or module not in packages:
                 answer = (None,)  # bound some other way in a module we read: unsure
+            # else: a submodule of a package we read, not itself scanned: outside, like any other
             break
         expanded[dotted] = answer
         return answer
