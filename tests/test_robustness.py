@@ -190,3 +190,68 @@ def test_the_walk_sorts_path_strings_as_paths_sort(parts: list[list[str]]) -> No
 
     paths = [os.sep.join(["", *p]) for p in parts]
     assert sorted(paths, key=_path_order) == [str(p) for p in sorted(Path(p) for p in paths)]
+
+
+LIBCST_BUG = "() if 0 else(lambda:())"  # Python accepts it; libcst 1.9 fails (Instagram/LibCST#1061)
+MARK = "LIBCST_FAILS_ON_THIS"
+
+
+@pytest.fixture
+def libcst_fails_on_the_mark(monkeypatch):
+    """libcst failing on valid code, whatever the installed version does with LIBCST_BUG."""
+    from chanlint.index import modules
+
+    real = modules.cst.parse_module
+
+    def parse(text, *args, **kwargs):
+        if MARK in text:
+            raise TypeError("super(type, obj): obj must be an instance or subtype of type")
+        return real(text, *args, **kwargs)
+
+    monkeypatch.setattr(modules.cst, "parse_module", parse)
+
+
+def test_libcst_failing_on_valid_code_is_a_diagnostic_not_a_crash(tmp_path, libcst_fails_on_the_mark) -> None:
+    from tests.helpers import write_tree
+
+    callback = "def cb(context):\n    context['ti'].xcom_push(key='k', value=1)\n\n"
+    write_tree(
+        tmp_path,
+        {
+            "dags/top.py": (
+                f"from airflow.sdk import DAG\n\nx = '{MARK}'\n\n{callback}"
+                "with DAG('t', on_failure_callback=cb):\n    pass\n"
+            ),
+            "dags/body.py": (
+                f"from airflow.sdk import DAG\n\n\ndef helper():\n    return '{MARK}'\n\n\n"
+                f"def cb(context):\n    helper()\n    context['ti'].xcom_push(key='k', value=1)\n\n\n"
+                "with DAG('b', on_failure_callback=cb):\n    pass\n"
+            ),
+        },
+    )
+    found = {}
+    for cache in ("--no-cache", "--cache-dir=cache", "--cache-dir=cache"):  # cold, then warm
+        result = CliRunner().invoke(main, ["check", cache, "--format", "json", str(tmp_path / "dags")])
+        assert result.exit_code == 1, result.output
+        findings = json.loads(result.output)["findings"]
+        found[cache] = [(Path(f["path"]).name, f["line"], f["code"]) for f in findings]
+        by_code = {(name, code): f for (name, _, code), f in zip(found[cache], findings, strict=True)}
+        # A failure at the top level: the file is reported and not checked.
+        assert "libcst cannot parse this file" in by_code[("top.py", "CHL900")]["text"]
+        assert ("top.py", "CHL001") not in by_code
+        # A failure in a body needed later: that function is reported, the rest is checked.
+        assert "`helper`" in by_code[("body.py", "CHL900")]["text"]
+        assert ("body.py", 4, "CHL900") in found[cache] and ("body.py", 10, "CHL001") in found[cache]
+    assert found["--no-cache"] == found["--cache-dir=cache"]
+
+
+def test_the_real_libcst_failure_is_a_diagnostic_too(tmp_path) -> None:
+    """The construct itself, with the installed libcst: one finding or the other, never a crash."""
+    from tests.helpers import write_tree
+
+    write_tree(
+        tmp_path, {"dags/d.py": f"from airflow.sdk import DAG\n\nx = {LIBCST_BUG}\n\nwith DAG('d'):\n    pass\n"}
+    )
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", str(tmp_path / "dags")])
+    assert result.exit_code in (0, 1), result.output
+    assert {f["code"] for f in json.loads(result.output)["findings"]} <= {"CHL900"}

@@ -278,6 +278,9 @@ def _analyse(sources, eager, layout, catalog, settings, problems, options, index
         entries = collect_entrypoints(evaluator, dag_modules, include_operators=operators)
     finally:
         sys.setrecursionlimit(limit)
+    for module in {id(m): m for m in program.by_name.values()}.values():
+        for line, reason in module.refused:  # bodies libcst refused once they were needed
+            problems.append(_file_problem(module.path, line, 1, reason))
     for name in program.unresolved:
         finder.find(name)  # the folders that prove it still finds nothing are in finder.folders
     outcome.folders = dict(finder.folders)
@@ -390,12 +393,14 @@ def _parse(
     reported when parsed up front."""
     import libcst as cst
 
-    from chanlint.index.modules import decode_source, parse_module
+    from chanlint.index.modules import LibcstFailure, decode_source, parse_module
 
     try:
         return parse_module(source, decode_source(data), lazy)
     except cst.ParserSyntaxError as exc:
         code, reason, line, column = "CHL900", f"syntax error: {exc.message}", exc.editor_line, exc.editor_column
+    except LibcstFailure as exc:
+        code, reason, line, column = "CHL900", f"libcst cannot parse this file, which Python accepts ({exc})", 1, 1
     except (UnicodeDecodeError, SyntaxError, ValueError) as exc:
         code, reason, line, column = "CHL903", f"cannot decode file: {exc}", 1, 1
     except RecursionError:

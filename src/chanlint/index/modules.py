@@ -23,6 +23,20 @@ from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionPr
 from chanlint.discover.files import SourceFile
 
 
+class LibcstFailure(Exception):
+    """libcst failed on source that Python accepts: a bug of libcst's (Instagram/LibCST#1061:
+    `() if 0 else(lambda:())` fails with a TypeError), reported as such, never a crash."""
+
+
+def _cst_parse(text: str) -> cst.Module:
+    try:
+        return cst.parse_module(text)
+    except (cst.ParserSyntaxError, RecursionError):
+        raise
+    except Exception as exc:  # whatever libcst raises on code it should accept
+        raise LibcstFailure(f"{type(exc).__name__}: {exc}") from exc
+
+
 @dataclass
 class FunctionInfo:
     fqn: str
@@ -68,6 +82,9 @@ class ModuleInfo:
     _body_positions: list[tuple[Mapping[cst.CSTNode, CodeRange], int]] = field(default_factory=list)
     _pending: list[tuple[cst.Module, int]] = field(default_factory=list)  # not computed yet
     _whole_defs: dict[cst.FunctionDef, cst.FunctionDef] = field(default_factory=dict)  # def -> its stub
+    # Functions whose lines libcst refused after the skeleton parsed: (line, reason). Each does
+    # nothing in the analysis; the run reports the file (see api._analyse).
+    refused: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -115,15 +132,15 @@ class ModuleInfo:
         newline = _newline_of(self.lines[0]) if self.lines else "\n"
         try:
             if info.lazy_def and text[:1] not in (" ", "\t", "\f"):  # a def at column 0 parses as it is
-                fragment, offset = cst.parse_module(text), first - 1
+                fragment, offset = _cst_parse(text), first - 1
                 (parsed,) = fragment.body
             else:  # any indentation is valid under `if 1:`: the lines parse with their own columns
-                fragment, offset = cst.parse_module(f"if 1:{newline}{text}"), first - 2
+                fragment, offset = _cst_parse(f"if 1:{newline}{text}"), first - 2
                 (parsed,) = fragment.body[0].body.body if info.lazy_def else (fragment.body[0].body,)
             if info.lazy_def and not (isinstance(parsed, cst.FunctionDef) and parsed.name.value == stub.name.value):
                 raise ValueError("not the def the index saw")
-        except (cst.ParserSyntaxError, RecursionError, ValueError, IndexError, AttributeError):
-            fragment, whole, offset = self._reparsed_def(info, stub)
+        except (cst.ParserSyntaxError, LibcstFailure, RecursionError, ValueError, IndexError, AttributeError):
+            fragment, whole, offset = self._reparsed_def(info, stub, first)
             parsed = whole if info.lazy_def else whole.body
         if info.lazy_def:
             info.header = parsed  # every position of it is the fragment's
@@ -137,15 +154,19 @@ class ModuleInfo:
         if found and self.on_define is not None:
             self.on_define(found)
 
-    def _reparsed_def(self, info: FunctionInfo, stub: cst.FunctionDef) -> tuple[cst.Module, cst.FunctionDef, int]:
+    def _reparsed_def(
+        self, info: FunctionInfo, stub: cst.FunctionDef, first: int
+    ) -> tuple[cst.Module, cst.FunctionDef, int]:
         """The fallback for lines that do not parse alone: the def, from a full parse (or, if
-        libcst refuses the whole file, the stub: the function then does nothing)."""
+        libcst refuses the whole file, the stub: the function then does nothing, and is reported)."""
         try:
-            full = cst.parse_module("".join(self.lines))
+            full = _cst_parse("".join(self.lines))
             shadow = ModuleInfo(source=self.source, tree=full)
             _walk_definitions(shadow, full.body, "", None, shadow.functions)
             return full, shadow.functions[info.fqn].header, 0
-        except (cst.ParserSyntaxError, RecursionError, KeyError):
+        except (cst.ParserSyntaxError, LibcstFailure, RecursionError, KeyError) as exc:
+            reason = exc.message if isinstance(exc, cst.ParserSyntaxError) else str(exc) or type(exc).__name__
+            self.refused.append((first, f"libcst cannot parse `{info.qualname}` ({reason}): it was not followed"))
             return self.tree, stub, 0
 
     def line_of(self, node: cst.CSTNode) -> int:
@@ -244,13 +265,13 @@ def _compound_bodies(stmt: cst.CSTNode) -> list[list]:
 
 def parse_module(source: SourceFile, text: str, lazy_bodies: tuple[tuple[int, int, str], ...] = ()) -> ModuleInfo:
     """Parse one file, leaving `lazy_bodies` (FileIndex.lazy_bodies) for later (raises
-    libcst.ParserSyntaxError on bad syntax)."""
+    libcst.ParserSyntaxError on bad syntax, LibcstFailure where libcst fails on good syntax)."""
     if not lazy_bodies:
-        module = ModuleInfo(source=source, tree=cst.parse_module(text))
+        module = ModuleInfo(source=source, tree=_cst_parse(text))
     else:
         lines = split_lines(text)
         mark = _fresh_mark(text)
-        tree = cst.parse_module(_skeleton(lines, lazy_bodies, mark))
+        tree = _cst_parse(_skeleton(lines, lazy_bodies, mark))
         module = ModuleInfo(source=source, tree=tree, lines=lines, lazy_mark=mark)
     _walk_definitions(module, module.tree.body, "", None, module.functions)
     return module
