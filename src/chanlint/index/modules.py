@@ -164,10 +164,16 @@ class ModuleInfo:
             shadow = ModuleInfo(source=self.source, tree=full)
             _walk_definitions(shadow, full.body, "", None, shadow.functions)
             return full, shadow.functions[info.fqn].header, 0
-        except (cst.ParserSyntaxError, LibcstFailure, RecursionError, KeyError) as exc:
-            reason = exc.message if isinstance(exc, cst.ParserSyntaxError) else str(exc) or type(exc).__name__
-            self.refused.append((first, f"libcst cannot parse `{info.qualname}` ({reason}): it was not followed"))
-            return self.tree, stub, 0
+        except cst.ParserSyntaxError as exc:
+            reason = exc.message
+        except LibcstFailure as exc:
+            reason = str(exc)
+        except RecursionError:
+            reason = "nesting too deep"
+        except KeyError:
+            reason = "the def is not where the index saw it"
+        self.refused.append((first, f"libcst cannot parse `{info.qualname}` ({reason}): it was not followed"))
+        return self.tree, stub, 0
 
     def line_of(self, node: cst.CSTNode) -> int:
         pos = self.position(node)

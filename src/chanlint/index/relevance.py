@@ -206,10 +206,10 @@ def entry_class_modules(
     """Modules defining a class that may derive from one of the given bases.
 
     `names` maps every importable module name to its primary name (`packages`: those that are
-    packages); `external(cls)` gives the declared bases of classes chanlint cannot read. A base may be reached
-    through re-exports (`from .version_compat import BaseOperator`, which imports it in an
-    `if`/`else`): every import that may bind it is followed. What cannot be told counts as
-    possibly relevant: this decides what is parsed up front, and parsing too much costs only time.
+    packages); `external(cls)` gives the declared bases of classes chanlint cannot read. A base
+    may be reached through re-exports (`from .version_compat import BaseOperator`, which imports
+    it in an `if`/`else`): every import that may bind it is followed. What cannot be told counts
+    as possibly relevant: this decides what is parsed up front, and too much costs only time.
     """
     wanted = set(bases_of_interest)
     classes: dict[str, list[list[str | None]]] = {}  # class -> each base's candidates (None: unsure)
