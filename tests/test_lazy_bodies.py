@@ -295,3 +295,25 @@ def test_generated_programs_give_the_full_parse(text: str) -> None:
     except (SyntaxError, ValueError, cst.ParserSyntaxError, RecursionError):
         return  # only programs both parsers take
     assert_same_as_full_parse(text)
+
+
+def test_a_hint_costs_one_body_and_a_wrong_hint_changes_nothing() -> None:
+    """position(node, function) looks in that function's body first: one body's positions
+    computed, not every parsed body's; any hint gives what no hint gives."""
+    hinted, plain_lookup = lazily(TRICKY), lazily(TRICKY)
+    materialise(hinted)
+    materialise(plain_lookup)
+
+    def spots(module: ModuleInfo, fqn: str) -> list:
+        return list(module.functions[fqn].node.body.body)
+
+    ret = spots(hinted, "mod.plain")[-1]
+    assert hinted.position(ret, "plain") == plain_lookup.position(spots(plain_lookup, "mod.plain")[-1])
+    assert len(hinted._fragment_positions) == 1  # only plain's body
+    top = hinted.tree.body[1]  # `import functools`, in the skeleton
+    assert hinted.position(top, "<module>") == plain_lookup.position(plain_lookup.tree.body[1])
+    assert len(hinted._fragment_positions) == 1  # the skeleton's own, no body's
+    for fqn in ("mod.decorated", "mod.Owner.method", "mod.Owner.method.<locals>.inner"):
+        for wrong in ("plain", "<module>", "nowhere"):
+            for mine, theirs in zip(spots(hinted, fqn), spots(plain_lookup, fqn), strict=True):
+                assert hinted.position(mine, wrong) == plain_lookup.position(theirs)

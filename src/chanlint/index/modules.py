@@ -78,9 +78,11 @@ class ModuleInfo:
     lazy_mark: str = ""  # what each left-out body's placeholder begins with (see _skeleton)
     on_define: Callable[[dict[str, FunctionInfo]], None] | None = None  # told of defs found in bodies
     _positions: dict[cst.CSTNode, CodeRange] | None = None  # the parsed file's (its lazy bodies apart)
-    # Bodies parsed later: each one's positions as parsed alone, and the lines to add to them.
-    _body_positions: list[tuple[Mapping[cst.CSTNode, CodeRange], int]] = field(default_factory=list)
-    _pending: list[tuple[cst.Module, int]] = field(default_factory=list)  # not computed yet
+    # Bodies parsed later, each with the lines to add to its positions as parsed alone; their
+    # positions once computed; and which one holds each function's code (by qualname).
+    _fragments: list[tuple[cst.Module, int]] = field(default_factory=list)
+    _fragment_positions: dict[int, Mapping[cst.CSTNode, CodeRange]] = field(default_factory=dict)
+    _fragment_of: dict[str, int] = field(default_factory=dict)
     _whole_defs: dict[cst.FunctionDef, cst.FunctionDef] = field(default_factory=dict)  # def -> its stub
     # Functions whose lines libcst refused after the skeleton parsed: (line, reason). Each does
     # nothing in the analysis; the run reports the file (see api._analyse).
@@ -94,32 +96,51 @@ class ModuleInfo:
     def path(self) -> Path:
         return self.source.path
 
-    def position(self, node: cst.CSTNode) -> CodeRange | None:
+    def position(self, node: cst.CSTNode, function: str = "") -> CodeRange | None:
         """A node's position, computed on first need (it costs more than parsing): a node in a
-        body parsed later needs only that body's positions, not the whole file's."""
-        while self._pending:
-            fragment, offset = self._pending.pop()
-            self._body_positions.append((_positions_of(fragment), offset))
-        found = self._body_position(node)
+        body parsed later needs only that body's positions, not the whole file's.
+
+        `function` (the qualname whose code holds the node, as the evaluator knew it) says
+        where to look first; every lookup is by identity, so a wrong hint costs time, not truth.
+        """
+        hinted = self._fragment_of.get(function)
+        if hinted is not None:
+            found = self._in_fragment(hinted, node)
+            if found is not None:
+                return found
+        elif function and self._skeleton_positions().get(node) is not None:
+            return self._skeleton_positions()[node]
+        found = self._in_any_fragment(node)
         if found is not None:
             return found
-        if self._positions is None:
-            self._positions = dict(_positions_of(self.tree))
         stub = self._whole_defs.get(node)
         if stub is not None:  # a def whose body was parsed later: its header's start to its body's end
-            head, body = self._positions.get(stub), self._body_position(node.body)
+            head, body = self._skeleton_positions().get(stub), self._in_any_fragment(node.body)
             return CodeRange(head.start, body.end) if head is not None and body is not None else None
-        return self._positions.get(node)
+        return self._skeleton_positions().get(node)
 
-    def _body_position(self, node: cst.CSTNode) -> CodeRange | None:
-        for positions, offset in self._body_positions:
-            found = positions.get(node)
+    def _skeleton_positions(self) -> dict[cst.CSTNode, CodeRange]:
+        if self._positions is None:
+            self._positions = dict(_positions_of(self.tree))
+        return self._positions
+
+    def _in_any_fragment(self, node: cst.CSTNode) -> CodeRange | None:
+        for index in range(len(self._fragments)):
+            found = self._in_fragment(index, node)
             if found is not None:
-                start, end = found.start, found.end
-                return CodeRange(
-                    CodePosition(start.line + offset, start.column), CodePosition(end.line + offset, end.column)
-                )
+                return found
         return None
+
+    def _in_fragment(self, index: int, node: cst.CSTNode) -> CodeRange | None:
+        positions = self._fragment_positions.get(index)
+        if positions is None:
+            positions = self._fragment_positions[index] = _positions_of(self._fragments[index][0])
+        found = positions.get(node)
+        if found is None:
+            return None
+        offset = self._fragments[index][1]
+        start, end = found.start, found.end
+        return CodeRange(CodePosition(start.line + offset, start.column), CodePosition(end.line + offset, end.column))
 
     def parse_body(self, info: FunctionInfo) -> None:
         """Parse a lazy function body (or whole def) on its own and put it in place (see the
@@ -147,10 +168,13 @@ class ModuleInfo:
         else:
             info.header = stub.with_changes(body=parsed)
             self._whole_defs[info.header] = stub
-        self._pending.append((fragment, offset))
+        self._fragment_of[info.qualname] = len(self._fragments)
+        self._fragments.append((fragment, offset))
         self.def_names[info.header] = info.fqn
         found: dict[str, FunctionInfo] = {}
         _walk_definitions(self, _statements(info.header.body), f"{info.qualname}.<locals>.", None, found)
+        for inner in found.values():  # defs inside the body: their code is in the same fragment
+            self._fragment_of[inner.qualname] = self._fragment_of[info.qualname]
         if found and self.on_define is not None:
             self.on_define(found)
 
@@ -175,8 +199,8 @@ class ModuleInfo:
         self.refused.append((first, f"libcst cannot parse `{info.qualname}` ({reason}): it was not followed"))
         return self.tree, stub, 0
 
-    def line_of(self, node: cst.CSTNode) -> int:
-        pos = self.position(node)
+    def line_of(self, node: cst.CSTNode, function: str = "") -> int:
+        pos = self.position(node, function)
         return pos.start.line if pos else 0
 
     def def_line(self, qualname: str, node: cst.CSTNode) -> int:

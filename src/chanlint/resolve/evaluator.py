@@ -521,7 +521,7 @@ class Evaluator:
         """`module.function.<lambda>:line`, the name users see."""
         node, scope = self.lambdas[fqn]
         owner = "" if scope.is_module else f".{scope.function}"
-        return f"{scope.module.name}{owner}.<lambda>:{scope.module.line_of(node)}"
+        return f"{scope.module.name}{owner}.<lambda>:{scope.module.line_of(node, scope.function)}"
 
     def ev_comprehension(self, node: cst.BaseExpression, scope: Scope) -> Values:
         inner = Scope(module=scope.module, function=scope.function, locals={}, enclosing=scope)
@@ -906,7 +906,7 @@ class Evaluator:
     def register(
         self, kind: str, slot: str, target: object, node: cst.CSTNode, scope: Scope, kwargs: Values = EMPTY
     ) -> None:
-        where = PendingSite(scope.module, node)
+        where = PendingSite(scope.module, node, scope.function)
         self.registrations.append(Registration(kind, slot, target, str(scope.module.path), where, kwargs))
 
     def register_task_callbacks(self, kwargs: dict[str, Values], node: cst.CSTNode, scope: Scope) -> None:
@@ -957,7 +957,7 @@ class Evaluator:
 
     # ------------------------------------------------------------------ uses
     def record(self, apis: Sequence[ApiCall | Trap], target: str, node: cst.CSTNode, scope: Scope) -> None:
-        where = PendingSite(scope.module, node)
+        where = PendingSite(scope.module, node, scope.function)
         frame = scope.pending_frame(node)
         awaited = id(node) in self._awaited
         for api in apis:

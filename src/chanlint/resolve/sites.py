@@ -30,7 +30,7 @@ class PendingFrame:
     function: str
 
     def resolve(self) -> Frame:
-        return Frame(str(self.module.path), self.module.line_of(self.node), self.function)
+        return Frame(str(self.module.path), self.module.line_of(self.node, self.function), self.function)
 
 
 def resolve_frame(frame: Frame | PendingFrame) -> Frame:
@@ -52,9 +52,10 @@ class PendingSite:
 
     module: ModuleInfo = field(compare=False)
     node: cst.CSTNode  # compared by identity
+    function: str = field(default="", compare=False)  # the qualname whose code holds it: where to look
 
     def resolve(self) -> Site:
-        pos = self.module.position(self.node)
+        pos = self.module.position(self.node, self.function)
         path = str(self.module.path)
         if pos is None:
             return Site(path, 1, 1, 1, 1)
