@@ -30,6 +30,8 @@ def both_ways(folder: Path, version: str = "3.3") -> tuple[dict, dict]:
 def test_lazy_parsing_finds_the_same_on_fixtures(folder: Path) -> None:
     everything, lazily = both_ways(folder)
     assert lazily == everything
+    census_everything, census_lazily = _census_both_ways(folder)
+    assert census_lazily == census_everything
 
 
 def _airflow_site() -> Path:
