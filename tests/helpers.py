@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 from chanlint.api import CheckOptions, Report, check
@@ -10,6 +12,15 @@ from chanlint.report.json_report import report_dict
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
+
+
+def settle(*paths: Path, seconds_ago: int = 3600) -> None:
+    """Date files and folders (and everything below a folder) in the past, as a tree is between
+    a developer's edits and the next run; a stat taken just after a change is not trusted (racy)."""
+    moment = time.time() - seconds_ago
+    for path in paths:
+        for item in [*path.rglob("*"), path] if path.is_dir() else [path]:
+            os.utime(item, (moment, moment))
 
 
 # Snapshots are judged against a fixed release, whatever Airflow this machine has installed.

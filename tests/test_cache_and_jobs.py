@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import time
 from pathlib import Path
 
 from chanlint.api import CheckOptions, check
 from chanlint.config import load_settings
 from chanlint.index.cache import INDEX_FILE, RUNS_FILE
-from tests.helpers import FIXTURES
+from tests.helpers import FIXTURES, settle
 from tests.test_cli import run
 
 
@@ -20,15 +19,6 @@ def project(tmp_path: Path, name: str = "resolution") -> Path:
     shutil.copytree(FIXTURES / name, target, ignore=shutil.ignore_patterns("expected*.json"))
     settle(target)
     return target
-
-
-def settle(*paths: Path, seconds_ago: int = 3600) -> None:
-    """Date files and folders (and everything below a folder) in the past, as a tree is between
-    a developer's edits and the next run; a stat taken just after a change is not trusted (racy)."""
-    moment = time.time() - seconds_ago
-    for path in paths:
-        for item in [*path.rglob("*"), path] if path.is_dir() else [path]:
-            os.utime(item, (moment, moment))
 
 
 def cached_check(folder: Path, cache: Path, **options):

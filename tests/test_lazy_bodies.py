@@ -258,10 +258,18 @@ def test_a_def_without_decorators_is_left_out_whole_until_it_runs() -> None:
     assert module.line_of(plain.node) == module.line_of(plain.node.name) == 5
 
 
-def test_a_string_that_looks_like_a_placeholder_is_code() -> None:
-    """f's one-line body is a string naming g's lazy body: it is f's code, not a placeholder."""
+def test_a_string_that_looks_like_a_placeholder_is_code(monkeypatch) -> None:
+    """f's one-line body is a string naming g's lazy body: it is f's code, not a placeholder,
+    even when the random mark first drawn is the very one the string uses."""
+    import itertools
+
+    from chanlint.index import modules
+
+    draws = itertools.cycle(["0123456789abcdef", "fedcba9876543210"])
+    monkeypatch.setattr(modules.secrets, "token_hex", lambda _: next(draws))
     text = "def f(): 'chanlint:lazy:0123456789abcdef:def:4:5'\n\n\ndef g():\n    return 1\n"
     module = lazily(text)
+    assert module.lazy_mark == "chanlint:lazy:fedcba9876543210"
     assert module.functions["mod.f"].lazy_lines is None
     assert module.functions["mod.g"].lazy_lines == (4, 5)
     assert_same_as_full_parse(text)

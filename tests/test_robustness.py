@@ -211,12 +211,16 @@ def libcst_fails_on_the_mark(monkeypatch):
     monkeypatch.setattr(modules.cst, "parse_module", parse)
 
 
-def test_libcst_failing_on_valid_code_is_a_diagnostic_not_a_crash(tmp_path, libcst_fails_on_the_mark) -> None:
-    from tests.helpers import write_tree
+def test_libcst_failing_on_valid_code_is_a_diagnostic_not_a_crash(
+    tmp_path, libcst_fails_on_the_mark, monkeypatch
+) -> None:
+    from chanlint import api
+    from tests.helpers import settle, write_tree
 
     callback = "def cb(context):\n    context['ti'].xcom_push(key='k', value=1)\n\n"
+    root = tmp_path / "proj"  # the cache outside it: its import folders stay as they are
     write_tree(
-        tmp_path,
+        root,
         {
             "dags/top.py": (
                 f"from airflow.sdk import DAG\n\nx = '{MARK}'\n\n{callback}"
@@ -227,22 +231,41 @@ def test_libcst_failing_on_valid_code_is_a_diagnostic_not_a_crash(tmp_path, libc
                 f"def cb(context):\n    helper()\n    context['ti'].xcom_push(key='k', value=1)\n\n\n"
                 "with DAG('b', on_failure_callback=cb):\n    pass\n"
             ),
+            # outside the scanned folder, reached by an import
+            "dags/outside.py": (
+                "from airflow.sdk import DAG\nfrom include.helpers import tidy\n\n"
+                "with DAG('o', on_failure_callback=tidy):\n    pass\n"
+            ),
+            "include/helpers.py": f"def tidy(context):\n    return '{MARK}'\n",
+            "dags/notes.py": "NOTES = 1\n",  # scanned, but no analysis reads it
         },
     )
+    settle(root)
+    cache = f"--cache-dir={tmp_path / 'cache'}"
+    analyses: list[int] = []
+    analyse = api._analyse
+    monkeypatch.setattr(api, "_analyse", lambda *args: analyses.append(1) or analyse(*args))
     found = {}
-    for cache in ("--no-cache", "--cache-dir=cache", "--cache-dir=cache"):  # cold, then warm
-        result = CliRunner().invoke(main, ["check", cache, "--format", "json", str(tmp_path / "dags")])
+    for run in ("cold", "warm", "notes edited"):
+        if run == "notes edited":  # a changed file the analysis never read: its findings are reused
+            (root / "dags" / "notes.py").write_text("NOTES = 2\n")
+            settle(root / "dags" / "notes.py")  # (its folder keeps its stamp: no entry changed)
+        result = CliRunner().invoke(
+            main, ["check", "--no-cache" if run == "cold" else cache, "--format", "json", str(root / "dags")]
+        )
         assert result.exit_code == 1, result.output
         findings = json.loads(result.output)["findings"]
-        found[cache] = [(Path(f["path"]).name, f["line"], f["code"]) for f in findings]
-        by_code = {(name, code): f for (name, _, code), f in zip(found[cache], findings, strict=True)}
+        found[run] = [(Path(f["path"]).name, f["line"], f["code"]) for f in findings]
+        by_code = {(name, code): f for (name, _, code), f in zip(found[run], findings, strict=True)}
         # A failure at the top level: the file is reported and not checked.
         assert "libcst cannot parse this file" in by_code[("top.py", "CHL900")]["text"]
         assert ("top.py", "CHL001") not in by_code
         # A failure in a body needed later: that function is reported, the rest is checked.
         assert "`helper`" in by_code[("body.py", "CHL900")]["text"]
-        assert ("body.py", 4, "CHL900") in found[cache] and ("body.py", 10, "CHL001") in found[cache]
-    assert found["--no-cache"] == found["--cache-dir=cache"]
+        assert ("body.py", 4, "CHL900") in found[run] and ("body.py", 10, "CHL001") in found[run]
+        assert "`tidy`" in by_code[("helpers.py", "CHL900")]["text"]  # also outside the scan
+    assert found["cold"] == found["warm"] == found["notes edited"]
+    assert len(analyses) == 2  # the cold run and the first cached one; the edit reused the findings
 
 
 def test_the_real_libcst_failure_is_a_diagnostic_too(tmp_path) -> None:

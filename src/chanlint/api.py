@@ -169,7 +169,9 @@ def _check_contents(
     checked = [str(p) for p in sources]
     if memo is not None and _still_valid(memo, hashes, eager):
         judged = list(memo.findings)
-        problems += [p for p in memo.problems if p.path in hashes and p not in problems]  # libcst's refusals
+        # libcst's refusals found by the analysis, in scanned files still here and in files it read elsewhere
+        still_here = hashes.keys() | memo.read_stats.keys()
+        problems += [p for p in memo.problems if p.path in still_here and p not in problems]
         report.from_cache = True
         memo.stats, memo.taken_at, memo.problems, memo.checked = walk.stats, walk.started, problems, checked
     else:
@@ -387,7 +389,7 @@ def _eager_paths(
 
 
 def _parse(
-    source: SourceFile, data: bytes, problems: list[Finding] | None, lazy: tuple[tuple[int, int], ...] = ()
+    source: SourceFile, data: bytes, problems: list[Finding] | None, lazy: tuple[tuple[int, int, str], ...] = ()
 ) -> ModuleInfo | None:
     """libcst-parse one file (but its `lazy` bodies); a file ast accepted but libcst refuses is
     reported when parsed up front."""

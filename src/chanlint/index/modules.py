@@ -108,8 +108,10 @@ class ModuleInfo:
             found = self._in_fragment(hinted, node)
             if found is not None:
                 return found
-        elif function and self._skeleton_positions().get(node) is not None:
-            return self._skeleton_positions()[node]
+        elif function:  # the module's or a class's own code, or a function parsed with the file
+            found = self._skeleton_positions().get(node)
+            if found is not None:
+                return found
         found = self._in_any_fragment(node)
         if found is not None:
             return found
