@@ -169,7 +169,7 @@ def test_never_writes_outside_the_cache_folder(tmp_path) -> None:
         os.chdir(old)
     after = {p: p.stat().st_mtime_ns for p in folder.rglob("*")}
     assert after == before
-    assert {p.name for p in cache.iterdir()} == {".gitignore", "runs-v1.pickle", "index-v1.pickle"}
+    assert {p.name for p in cache.iterdir()} == {".gitignore", "runs-v1.pickle", "index-v1.pickle", "tasks-v1.pickle"}
 
 
 @settings(max_examples=200, deadline=None)

@@ -27,7 +27,7 @@ from chanlint.discover.files import (
     module_names,
     stat_of,
 )
-from chanlint.index.cache import Cache, RunMemo, content_hash, hash_file
+from chanlint.index.cache import Cache, RunMemo, TaskMemo, TaskRecord, content_hash, hash_file
 
 if TYPE_CHECKING:  # the index and analysis stages (and libcst) load only when a run must read files
     from chanlint.check.census import Census
@@ -64,6 +64,8 @@ class Report:
     suppressed: int = 0
     baselined: int = 0
     from_cache: bool = False  # findings reused from the last run (entrypoints then not listed)
+    tasks_run: int = 0  # analysis tasks evaluated (one per relevant module)
+    tasks_reused: int = 0  # ... and reused from the last run, their files unchanged (entrypoints not listed)
 
 
 @dataclass
@@ -175,18 +177,24 @@ def _check_contents(
         report.from_cache = True
         memo.stats, memo.taken_at, memo.problems, memo.checked = walk.stats, walk.started, problems, checked
     else:
+        relevant = {str(p) for p in eager}
+        tasks = cache.task_memo() if cache is not None else None
+        reusable = tasks.tasks if tasks is not None and tasks.holds_for(run_key, relevant) else {}
         with _rare_collections():
-            judged, report.entrypoints, outcome = _analyse(
-                sources, eager, layout, catalog, settings, problems, options, indexes
+            judged, outcome = _analyse(
+                sources, hashes, eager, layout, catalog, settings, problems, options, indexes, reusable
             )
+        report.entrypoints, report.tasks_run, report.tasks_reused = outcome.entries, outcome.run, outcome.reused
+        # Reused tasks looked in folders too, and their stamps still hold (see TaskMemo.holds_for).
+        folders = {**tasks.folders, **outcome.folders} if outcome.reused and tasks is not None else outcome.folders
         memo = RunMemo(
             key=run_key,
             hashes={**hashes, **outcome.read_hashes},
             read=outcome.read,
-            relevant={str(p) for p in eager},
+            relevant=relevant,
             findings=judged,
             scanned=frozenset(hashes),
-            folders=outcome.folders,
+            folders=folders,
             stats=walk.stats,
             read_stats=outcome.read_stats,
             taken_at=walk.started,
@@ -194,6 +202,8 @@ def _check_contents(
             checked=checked,
             airflow=catalog.airflow,
         )
+        if cache is not None:
+            cache.store_task_memo(TaskMemo(run_key, relevant, folders, walk.started, outcome.tasks))
     if cache is not None:
         cache.store_run(memo)
         cache.forget_missing(set(hashes))
@@ -217,13 +227,11 @@ def _rare_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-def _analyse(sources, eager, layout, catalog, settings, problems, options, indexes):
-    """Parse what is relevant, evaluate from every entry point, judge what they send."""
-    from chanlint.check.checker import judge
-    from chanlint.check.entrypoints import collect_entrypoints
-    from chanlint.check.traps import judge_traps
+def _analyse(sources, hashes, eager, layout, catalog, settings, problems, options, indexes, reusable):
+    """Parse what the tasks read, evaluate every task (one per relevant module) whose record in
+    `reusable` no longer holds, judge what their entry points send (see check.entrypoints)."""
+    from chanlint.check.entrypoints import merge_entries, run_task
     from chanlint.index.relevance import index_file
-    from chanlint.resolve.evaluator import Evaluator
     from chanlint.resolve.program import Program
 
     def parse_scanned(path: Path, problems: list[Finding] | None) -> ModuleInfo | None:
@@ -236,28 +244,43 @@ def _analyse(sources, eager, layout, catalog, settings, problems, options, index
             module.class_lines = indexes[module.name].class_lines  # lines without positions
         return module
 
-    modules: list[ModuleInfo] = []
-    for done, path in enumerate(sorted(eager), 1):
-        module = parse_scanned(path, problems)
-        if module is not None:
-            modules.append(module)
-        if options.progress:
-            options.progress("parsing", done, len(eager))
+    roots = sorted(p for p in eager if not catalog.is_runtime_module(sources[p][0].module))
+    by_name: dict[str, Path] = {}  # the relevant modules, parsed when a task first needs them
+    for path in roots:
+        source = sources[path][0]
+        for name in (source.module, *source.aliases):
+            by_name.setdefault(name, path)
+    parsed: dict[Path, ModuleInfo | None] = {}
+    parse_problems: dict[Path, list[Finding]] = {}  # libcst's refusals, reported by the file's own task
+    refused: dict[str, str] = {}  # module name -> the file found for it that gave no module
+
+    def parse_relevant(path: Path) -> ModuleInfo | None:
+        if path not in parsed:
+            parsed[path] = parse_scanned(path, parse_problems.setdefault(path, []))
+        return parsed[path]
+
     loaded = set(eager) | {Path(p.path) for p in problems}
     finder = ModuleFinder(layout.import_roots)
     outcome = AnalysisInputs(read={str(p) for p in eager})
 
     def load_on_demand(name: str) -> ModuleInfo | None:
-        """A module an import reaches that was not parsed up front: parsed (never run) now."""
+        """A module an import reaches, parsed (never run) now."""
         if catalog.is_runtime_module(name):
             return None
-        path = finder.find(name)
-        if path is None or path in loaded:
-            return None
-        loaded.add(path)
-        outcome.read.add(str(path))
-        if path in sources:
-            return parse_scanned(path, None)
+        if name in by_name:
+            module = parse_relevant(by_name[name])
+        else:
+            path = finder.find(name)
+            if path is None or path in loaded:
+                return None
+            loaded.add(path)
+            outcome.read.add(str(path))
+            module = parse_scanned(path, None) if path in sources else parse_elsewhere(path)
+        if module is None:  # what a task that asked depends on: the file's content
+            refused[name] = sys.intern(str(by_name.get(name) or path))
+        return module
+
+    def parse_elsewhere(path: Path) -> ModuleInfo | None:
         names = module_names(path, layout.import_roots)
         st = stat_of(str(path))  # before reading: a change after it shows in the next run's stat
         try:
@@ -270,24 +293,88 @@ def _analyse(sources, eager, layout, catalog, settings, problems, options, index
         lazy = () if options.parse_everything else index_file(source.module, source.is_package, data, ()).lazy_bodies
         return _parse(source, data, None, lazy)
 
-    program = Program(catalog, modules, loader=load_on_demand)
-    evaluator = Evaluator(program)
-    dag_modules = [m.name for m in modules if m.source.is_dag_file]
+    def current_hash(path: str) -> str | None:
+        if path in hashes:
+            return hashes[path]
+        if path not in outcome.read_hashes:  # a file read outside the scan by a task reused
+            outcome.read_stats[path] = stat_of(path)
+            digest = hash_file(path)
+            if digest is None:
+                return None
+            outcome.read_hashes[path] = digest
+        return outcome.read_hashes[path]
+
+    program = Program(catalog, [], loader=load_on_demand)
+    root_paths = frozenset(str(p) for p in roots)
+    dag_files = frozenset(sources[p][0].module for p in roots if sources[p][0].is_dag_file)
+    operators = options.all_entrypoints or _task_entries_matter(settings)
+    policy = settings.expanded_policy()
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 20000))
+    results = []
     try:
-        operators = options.all_entrypoints or _task_entries_matter(settings)
-        entries = collect_entrypoints(evaluator, dag_modules, include_operators=operators)
+        for done, path in enumerate(roots, 1):
+            key = str(path)
+            record = reusable.get(key)
+            if record is not None and all(current_hash(p) == h for p, h in record.deps.items()):
+                outcome.reused += 1
+            else:
+                module = parse_relevant(path)
+                if module is not None:
+                    program.add(module)
+                result = run_task(program, sources[path][0].module, module, root_paths, dag_files, operators)
+                results.append(result)
+                failed = [refused[name] for name in sorted(result.missing) if name in refused]
+                record = _task_record(result, [key, *failed], current_hash, catalog, policy)
+                record.problems += tuple(parse_problems.get(path, ()))
+                outcome.run += 1
+            outcome.tasks[key] = record
+            if options.progress:
+                options.progress("analysing", done, len(roots))
     finally:
         sys.setrecursionlimit(limit)
-    for module in {id(m): m for m in program.by_name.values()}.values():
-        for line, reason in module.refused:  # bodies libcst refused once they were needed
-            problems.append(_file_problem(module.path, line, 1, reason))
-    for name in program.unresolved:
+    records = list(outcome.tasks.values())
+    for record in records:
+        outcome.read.update(record.deps)
+        problems.extend(p for p in record.problems if p not in problems)
+    for name in program.unresolved:  # asked by the tasks run now (those reused: see TaskMemo.folders)
         finder.find(name)  # the folders that prove it still finds nothing are in finder.folders
     outcome.folders = dict(finder.folders)
-    findings = judge(entries, catalog, settings.expanded_policy()) + judge_traps(entries, catalog)
-    return sorted(findings, key=Finding.sort_key), entries, outcome
+    if not outcome.reused:
+        outcome.entries = merge_entries(results)  # every entry point, for the census
+    return _assemble(records), outcome
+
+
+def _task_record(result, read: list[str], current_hash, catalog, policy) -> TaskRecord:
+    """A task's entry points judged, with the files (and their contents) they follow from: its
+    root, the files that gave it no module (`read`), and every module it reached."""
+    from chanlint.check.checker import judge
+    from chanlint.check.entrypoints import entry_key
+    from chanlint.check.traps import judge_traps
+
+    deps = {path: current_hash(path) for path in read}
+    for module in result.reached:
+        path = sys.intern(str(module.path))  # one string per file in the pickled records
+        deps[path] = current_hash(path)
+    entries = [
+        (entry_key(entry), entry.path, (*judge([entry], catalog, policy), *judge_traps([entry], catalog)))
+        for entry in result.entries
+    ]
+    problems = tuple(_file_problem(Path(path), line, 1, reason) for path, line, reason in sorted(result.refusals))
+    return TaskRecord(deps, entries, result.attached, problems)
+
+
+def _assemble(records: list[TaskRecord]) -> list[Finding]:
+    """The findings of every task's chosen entry points (see check.entrypoints.choose)."""
+    from chanlint.check.entrypoints import choose
+    from chanlint.check.findings import FindingSet
+
+    attached = set().union(*(record.attached for record in records))
+    findings = FindingSet()
+    for judged in choose((record.entries for record in records), attached):
+        for finding in judged:
+            findings.add(finding)
+    return findings.sorted()
 
 
 @dataclass
@@ -298,6 +385,10 @@ class AnalysisInputs:
     read_hashes: dict[str, str] = field(default_factory=dict)  # files outside the scan: their content
     read_stats: dict[str, FileStat | None] = field(default_factory=dict)  # ... and their stat
     folders: dict[str, int | None] = field(default_factory=dict)  # folders imports looked in
+    tasks: dict[str, TaskRecord] = field(default_factory=dict)  # task root's path -> record
+    entries: list = field(default_factory=list)  # every entry point, when no task was reused
+    run: int = 0
+    reused: int = 0
 
 
 def _index_all(sources, hashes, tokens, cache, options) -> dict[str, FileIndex]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from chanlint.check.findings import EntryRef
+from chanlint.index.modules import ModuleInfo
 from chanlint.resolve.evaluator import Evaluator, FuncResult, Registration, Use
+from chanlint.resolve.program import Program
 from chanlint.resolve.sites import PendingFrame, PendingSite
 from chanlint.resolve.values import Bound, DeadlineCallbackV, Inst, LambdaV, PartialV, Ref, Str, Values, one
 
@@ -32,30 +36,61 @@ class EntryPoint:
         return EntryRef(self.kind, self.name, self.path, self.line)
 
 
-def collect_entrypoints(
-    evaluator: Evaluator, dag_modules: list[str], include_operators: bool = True
-) -> list[EntryPoint]:
-    """Evaluate parse-time code first (it registers callbacks), then every registered callable."""
+@dataclass
+class TaskResult:
+    """What one task found: an eager module's parse-time code, every callable registered while it
+    runs, and the entry classes of the modules it reaches (its own, and those no task is rooted at).
+
+    Each task runs on a fresh evaluator, so its entries follow from the code of the modules it
+    reached and from nothing else: not from other tasks, nor from the order tasks run in. A later
+    run may reuse them while those files are unchanged (see api).
+    """
+
+    module: str  # the module the task is rooted at
+    entries: list[EntryPoint]
+    attached: frozenset[str]  # notifier classes (and their bases) its registrations attach
+    reached: list[ModuleInfo]  # every module it asked for by name, found
+    missing: frozenset[str]  # module names it asked for that gave no module
+    refusals: frozenset[tuple[str, int, str]]  # bodies libcst refused that it needed: (path, line, reason)
+
+
+def run_task(
+    program: Program,
+    name: str,
+    module: ModuleInfo | None,
+    roots: frozenset[str],
+    dag_files: frozenset[str],
+    include_operators: bool = True,
+) -> TaskResult:
+    """Evaluate `module` (None: libcst refused it) as the task named `name`. `roots` are the paths
+    of every module a task is rooted at: a task evaluates their entry classes only in their own."""
+    program.start_task(module)
+    try:
+        entries, attached = (
+            _task_entries(Evaluator(program), module, roots, dag_files, include_operators) if module else ([], set())
+        )
+    finally:
+        reached, missing, refusals = program.end_task()
+    return TaskResult(name, entries, frozenset(attached), reached, frozenset(missing), frozenset(refusals))
+
+
+def _task_entries(
+    evaluator: Evaluator, module: ModuleInfo, roots: frozenset[str], dag_files: frozenset[str], include_operators: bool
+) -> tuple[list[EntryPoint], set[str]]:
+    program = evaluator.program
     catalog = evaluator.catalog
     other = catalog.entrypoints["other"]
     found: dict[tuple, EntryPoint] = {}
 
     def add(entry: EntryPoint) -> None:
-        key = (entry.kind, entry.name, entry.processes, entry.slot)
+        key = entry_key(entry)
         known = found.get(key)
         if known is None or (entry.path, entry.line) < (known.path, known.line):
             found[key] = entry
 
-    for name in dag_modules:
-        module = evaluator.program.module(name)
-        if module is None:
-            continue
-        scope = evaluator.module_scope(module)
+    scope = evaluator.module_scope(module)
+    if module.name in dag_files:
         add(EntryPoint("parse", module.name, str(module.path), 1, other["parse"], tuple(scope.uses)))
-    dag_files = frozenset(dag_modules)
-    # Modules that are not DAG files still define classes and may register callbacks.
-    for module in evaluator.program.modules:
-        evaluator.module_scope(module)
 
     attached_notifiers: set[str] = set()
     seen = 0
@@ -73,7 +108,13 @@ def collect_entrypoints(
     trigger_base = catalog.marker("trigger_base")
     context = one(Inst(catalog.context_type))
     wanted = (*trigger_base, *notifier_base, *(operator_base if include_operators else ()))
-    for fqn, info in sorted(evaluator.program.classes.items()):
+    owned = {
+        fqn: info
+        for reached in program.reached()
+        if reached is module or str(reached.path) not in roots
+        for fqn, info in reached.classes.items()
+    }
+    for fqn, info in sorted(owned.items()):
         if fqn in wanted or not evaluator.is_subclass(fqn, wanted):
             continue  # the SDK's own base classes (when their source is scanned) are no entry points
         path, line = str(info.module.path), info.module.def_line(info.qualname, info.node)
@@ -89,7 +130,7 @@ def collect_entrypoints(
             # The triggerer imports the class's module, then calls __init__, before run().
             loading = (*evaluator.module_scope(info.module).uses, *init_uses)
             add(EntryPoint("trigger", fqn, path, line, other["trigger"], loading, "load"))
-        if evaluator.is_subclass(fqn, notifier_base) and fqn not in attached_notifiers:
+        if evaluator.is_subclass(fqn, notifier_base):  # dropped later if a registration attaches it
             method = evaluator.find_method(fqn, catalog.signatures["notifier_method"])
             if method:
                 result = evaluator.run_function(method, [instance, context], {})
@@ -99,8 +140,36 @@ def collect_entrypoints(
             if method:
                 result = evaluator.run_function(method, [instance, context], {})
                 add(EntryPoint("task", fqn, path, line, other["task"], _uses(result)))
-    # Sorted without lines: a line costs a module's positions, and only a finding shows it.
-    return sorted(found.values(), key=lambda e: (e.path, e.kind, e.name, e.processes, e.slot))
+    return list(found.values()), attached_notifiers
+
+
+def entry_key(entry: EntryPoint) -> tuple:
+    """What makes two entry points one: the same code, run the same way, in the same processes."""
+    return (entry.kind, entry.name, entry.processes, entry.slot)
+
+
+Item = TypeVar("Item")
+
+
+def choose(per_task: Iterable[Iterable[tuple[tuple, str, Item]]], attached: set[str]) -> list[Item]:
+    """One item per entry key across tasks (given in module order): the one in the first path,
+    else the first task's. A notifier class some registration attaches is no entry of its own."""
+    chosen: dict[tuple, tuple[str, Item]] = {}
+    for items in per_task:
+        for key, path, item in items:
+            if key[0] == "notifier" and key[1] in attached:
+                continue
+            known = chosen.get(key)
+            if known is None or path < known[0]:
+                chosen[key] = (path, item)
+    return [item for _, item in chosen.values()]
+
+
+def merge_entries(results: list[TaskResult]) -> list[EntryPoint]:
+    """Every task's entry points as one list (sorted without lines: a line costs positions)."""
+    attached = set().union(*(r.attached for r in results))
+    per_task = [[(entry_key(e), e.path, e) for e in r.entries] for r in sorted(results, key=lambda r: r.module)]
+    return sorted(choose(per_task, attached), key=lambda e: (e.path, e.kind, e.name, e.processes, e.slot))
 
 
 def _uses(result: FuncResult | None) -> tuple[Use, ...]:

@@ -1,14 +1,18 @@
-"""The persistent cache: two files, safe against concurrent runs and corrupt entries.
+"""The persistent cache: three files, safe against concurrent runs and corrupt entries.
 
-Both are keyed by chanlint's and the catalog's versions:
+All are keyed by chanlint's and the catalog's versions:
 - the run file: the judged findings of the last run, with what they depended on (every scanned
   file's stat and content hash, the files the analysis read, the folders its imports looked in);
   small, so that a run where nothing changed loads only it, stats the files and is done;
 - the index file: each file's ast index by content hash (so a changed tree re-indexes only what
-  changed); loaded only when a run must index or analyse.
+  changed); loaded only when a run must index or analyse;
+- the tasks file: the last analysis's judged result per task (see check.entrypoints), each with
+  the files it read and their hashes, so that a run after an edit re-evaluates only the tasks
+  that read the edited file; loaded only when a run must analyse.
 A file that cannot be read is ignored and rewritten; writes go to a temporary file that is
-atomically renamed, so concurrent runs never see half a file. The two files may come from
-different runs: each entry is checked on its own (content hashes, stats), so that is harmless.
+atomically renamed, so concurrent runs never see half a file. The files may come from
+different runs: each entry is checked on its own (content hashes, stats; the tasks file carries
+what its records assume), so that is harmless.
 """
 
 from __future__ import annotations
@@ -22,9 +26,10 @@ from pathlib import Path
 from chanlint import __version__
 from chanlint.discover.files import FileStat, folder_stamp, stat_of
 
-CACHE_FORMAT = 7
+CACHE_FORMAT = 8
 RUNS_FILE = "runs-v1.pickle"
 INDEX_FILE = "index-v1.pickle"
+TASKS_FILE = "tasks-v1.pickle"
 GITIGNORE = "# Created by chanlint.\n*\n"
 # A file changed twice within the filesystem's timestamp granularity can keep its stat: a stat
 # this close to when it was taken proves nothing, and the file's content is compared instead.
@@ -41,6 +46,39 @@ def hash_file(path: str) -> str | None:
         return content_hash(Path(path).read_bytes())
     except OSError:
         return None
+
+
+@dataclass
+class TaskRecord:
+    """One analysis task's judged result (see check.entrypoints.TaskResult), kept while the files
+    it read keep their contents: entries as (key, path, findings), so reuse needs no syntax tree."""
+
+    deps: dict[str, str]  # every file the task read -> content hash
+    entries: list[tuple[tuple, str, tuple]]
+    attached: frozenset[str] = frozenset()
+    problems: tuple = ()  # bodies libcst refused that it needed, as file diagnostics
+
+
+@dataclass
+class TaskMemo:
+    """The last analysis's task records, with what they all assume: the same relevant files (the
+    tasks' roots), and every module name resolving as it did (the folders imports looked in)."""
+
+    key: str  # the run key (see RunMemo)
+    relevant: set[str]
+    folders: dict[str, int | None]
+    taken_at: int
+    tasks: dict[str, TaskRecord]  # task root's path -> its record
+
+    def holds_for(self, key: str, relevant: set[str]) -> bool:
+        return key == self.key and relevant == self.relevant and folders_hold(self.folders, self.taken_at)
+
+
+def folders_hold(folders: dict[str, int | None], taken_at: int) -> bool:
+    """No folder an import looked in has gained or lost an entry (or appeared); a folder changed
+    too shortly before the stamps were taken proves nothing, like a file's stat."""
+    recent = taken_at - RACY_NS
+    return all(folder_stamp(f) == stamp and (stamp is None or stamp < recent) for f, stamp in folders.items())
 
 
 @dataclass
@@ -90,12 +128,7 @@ class RunMemo:
         )
 
     def folders_hold(self) -> bool:
-        """No folder an import looked in has gained or lost an entry (or appeared); a folder
-        changed too shortly before the memo was taken proves nothing, like a file's stat."""
-        return all(
-            folder_stamp(folder) == stamp and (stamp is None or stamp < self.taken_at - RACY_NS)
-            for folder, stamp in self.folders.items()
-        )
+        return folders_hold(self.folders, self.taken_at)
 
     def _racy(self, st: FileStat | None) -> bool:
         return st is not None and st[0] >= self.taken_at - RACY_NS
@@ -118,6 +151,7 @@ class Cache:
         self.runs: dict[str, RunMemo] = {}  # run key -> memo (the latest)
         self.release: tuple[str, str, str] | None = None  # (environment stamp, release, why) last found
         self._indexes: dict[str, tuple[str, object]] | None = None  # path -> (hash, FileIndex), loaded on need
+        self._tasks: dict | None = None  # {"memo": TaskMemo}, loaded on need
         self._dirty: set[str] = set()
 
     def load(self) -> None:
@@ -154,6 +188,17 @@ class Cache:
             return data.data
         return {}
 
+    def task_memo(self) -> TaskMemo | None:
+        """The last analysis's task records (their own file: only a run that analyses loads it)."""
+        if self._tasks is None:
+            self._tasks = self._read(TASKS_FILE)
+        memo = self._tasks.get("memo")
+        return memo if isinstance(memo, TaskMemo) else None
+
+    def store_task_memo(self, memo: TaskMemo) -> None:
+        self._tasks = {"memo": memo}
+        self._dirty.add(TASKS_FILE)
+
     def index_for(self, path: str, digest: str):
         cached = self.indexes.get(path)
         return cached[1] if cached is not None and cached[0] == digest else None
@@ -185,7 +230,10 @@ class Cache:
             if not ignore.exists():
                 ignore.write_text(GITIGNORE, encoding="utf-8")
             for name in sorted(self._dirty):
-                data = {"runs": self.runs, "release": self.release} if name == RUNS_FILE else self.indexes
+                if name == RUNS_FILE:
+                    data = {"runs": self.runs, "release": self.release}
+                else:
+                    data = self.indexes if name == INDEX_FILE else self._tasks or {}
                 self._write(name, data)
         except OSError:
             return  # a read-only checkout still gets its report

@@ -46,12 +46,15 @@ class FunctionInfo:
     owner_class: str | None  # fqn of the class for methods
     lazy_lines: tuple[int, int] | None = None  # the body's lines, not parsed yet
     lazy_def: bool = False  # the lines are the whole def's: `header` is a stub without parameters
+    refusal: tuple[int, str] | None = None  # libcst refused its lines: (line, reason); it does nothing
 
     @property
     def node(self) -> cst.FunctionDef:
         """The whole def, its body parsed on first need."""
         if self.lazy_lines is not None:
             self.module.parse_body(self)
+        if self.refusal is not None and self.module.on_refusal is not None:
+            self.module.on_refusal(self.module, *self.refusal)  # every task that needs it reports it
         return self.header
 
 
@@ -77,6 +80,7 @@ class ModuleInfo:
     lines: list[str] = field(default_factory=list)  # the source's lines, while bodies are unparsed
     lazy_mark: str = ""  # what each left-out body's placeholder begins with (see _skeleton)
     on_define: Callable[[dict[str, FunctionInfo]], None] | None = None  # told of defs found in bodies
+    on_refusal: Callable[[ModuleInfo, int, str], None] | None = None  # told when a refused def is needed
     _positions: dict[cst.CSTNode, CodeRange] | None = None  # the parsed file's (its lazy bodies apart)
     # Bodies parsed later, each with the lines to add to its positions as parsed alone; their
     # positions once computed; and which one holds each function's code (by qualname).
@@ -198,7 +202,8 @@ class ModuleInfo:
             reason = "nesting too deep"
         except KeyError:
             reason = "the def is not where the index saw it"
-        self.refused.append((first, f"libcst cannot parse `{info.qualname}` ({reason}): it was not followed"))
+        info.refusal = (first, f"libcst cannot parse `{info.qualname}` ({reason}): it was not followed")
+        self.refused.append(info.refusal)
         return self.tree, stub, 0
 
     def line_of(self, node: cst.CSTNode, function: str = "") -> int:
