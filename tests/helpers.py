@@ -20,7 +20,7 @@ def settle(*paths: Path, seconds_ago: int = 3600) -> None:
     moment = time.time() - seconds_ago
     for path in paths:
         for item in [*path.rglob("*"), path] if path.is_dir() else [path]:
-            os.utime(item, (moment, moment))
+            os.utime(item, (moment, moment), follow_symlinks=False)  # a dangling link too
 
 
 # Snapshots are judged against a fixed release, whatever Airflow this machine has installed.

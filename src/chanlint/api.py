@@ -171,9 +171,11 @@ def _check_contents(
     checked = [str(p) for p in sources]
     if memo is not None and _still_valid(memo, hashes, eager):
         judged = list(memo.findings)
-        # libcst's refusals found by the analysis, in scanned files still here and in files it read elsewhere
-        still_here = hashes.keys() | memo.read_stats.keys()
-        problems += [p for p in memo.problems if p.path in still_here and p not in problems]
+        # libcst's refusals found by the analysis, in files (scanned or read elsewhere) whose
+        # contents are unchanged: a changed file's own diagnostics were found anew above
+        paths = {problem.path for problem in memo.problems}
+        unchanged = {p for p in paths if (hashes.get(p) or hash_file(p)) == memo.hashes.get(p)}
+        problems += [p for p in memo.problems if p.path in unchanged and p not in problems]
         report.from_cache = True
         memo.stats, memo.taken_at, memo.problems, memo.checked = walk.stats, walk.started, problems, checked
     else:
