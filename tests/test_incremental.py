@@ -4,7 +4,6 @@ what a run without the cache reports (see check.entrypoints.TaskResult)."""
 from __future__ import annotations
 
 import shutil
-from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -75,22 +74,6 @@ def test_each_edit_gives_what_a_run_without_the_cache_gives(tmp_path: Path, fold
     shutil.copytree(folder, target, symlinks=True, ignore=shutil.ignore_patterns("expected*.json"))
     settle(target)
     edit_each_file_in_turn(target, tmp_path / "cache")
-
-
-def _airflow_site() -> Path:
-    return Path(str(metadata.distribution("apache-airflow-core").locate_file(""))) / "airflow"
-
-
-def real_project(tmp_path: Path) -> Path:
-    """Airflow's example DAGs over the standard provider's code, as a user's dags and plugins."""
-    project = tmp_path / "proj"
-    shutil.copytree(_airflow_site() / "example_dags", project / "dags")
-    shutil.copytree(_airflow_site() / "providers" / "standard", project / "plugins" / "standard")
-    for path in (project / "dags").rglob("*.py"):  # import the provider from plugins/, as scanned code
-        text = path.read_text(encoding="utf-8")
-        path.write_text(text.replace("airflow.providers.standard", "standard"), encoding="utf-8")
-    settle(project)
-    return project
 
 
 def test_a_corrupt_tasks_file_is_ignored(tmp_path: Path) -> None:

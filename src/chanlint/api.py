@@ -324,7 +324,7 @@ def _analyse(sources, hashes, eager, layout, catalog, settings, problems, option
                 module = parse_relevant(path)
                 if module is not None:
                     program.add(module)
-                result = run_task(program, sources[path][0].module, module, root_paths, dag_files, operators)
+                result = run_task(program, module, root_paths, dag_files, operators)
                 results.append(result)
                 failed = [refused[name] for name in sorted(result.missing) if name in refused]
                 record = _task_record(result, [key, *failed], current_hash, catalog, policy)

@@ -46,7 +46,6 @@ class TaskResult:
     run may reuse them while those files are unchanged (see api).
     """
 
-    module: str  # the module the task is rooted at
     entries: list[EntryPoint]
     attached: frozenset[str]  # notifier classes (and their bases) its registrations attach
     reached: list[ModuleInfo]  # every module it asked for by name, found
@@ -56,13 +55,12 @@ class TaskResult:
 
 def run_task(
     program: Program,
-    name: str,
     module: ModuleInfo | None,
     roots: frozenset[str],
     dag_files: frozenset[str],
     include_operators: bool = True,
 ) -> TaskResult:
-    """Evaluate `module` (None: libcst refused it) as the task named `name`. `roots` are the paths
+    """Evaluate `module` (None: libcst refused it) as a task of its own. `roots` are the paths
     of every module a task is rooted at: a task evaluates their entry classes only in their own."""
     program.start_task(module)
     try:
@@ -71,7 +69,7 @@ def run_task(
         )
     finally:
         reached, missing, refusals = program.end_task()
-    return TaskResult(name, entries, frozenset(attached), reached, frozenset(missing), frozenset(refusals))
+    return TaskResult(entries, frozenset(attached), reached, frozenset(missing), frozenset(refusals))
 
 
 def _task_entries(
@@ -152,7 +150,7 @@ Item = TypeVar("Item")
 
 
 def choose(per_task: Iterable[Iterable[tuple[tuple, str, Item]]], attached: set[str]) -> list[Item]:
-    """One item per entry key across tasks (given in module order): the one in the first path,
+    """One item per entry key across tasks (given in their roots' path order): the one in the first path,
     else the first task's. A notifier class some registration attaches is no entry of its own."""
     chosen: dict[tuple, tuple[str, Item]] = {}
     for items in per_task:
@@ -166,9 +164,10 @@ def choose(per_task: Iterable[Iterable[tuple[tuple, str, Item]]], attached: set[
 
 
 def merge_entries(results: list[TaskResult]) -> list[EntryPoint]:
-    """Every task's entry points as one list (sorted without lines: a line costs positions)."""
+    """Every task's entry points (tasks in their roots' path order, as the findings are chosen)
+    as one list, sorted without lines: a line costs positions."""
     attached = set().union(*(r.attached for r in results))
-    per_task = [[(entry_key(e), e.path, e) for e in r.entries] for r in sorted(results, key=lambda r: r.module)]
+    per_task = [[(entry_key(e), e.path, e) for e in r.entries] for r in results]
     return sorted(choose(per_task, attached), key=lambda e: (e.path, e.kind, e.name, e.processes, e.slot))
 
 

@@ -88,9 +88,6 @@ class ModuleInfo:
     _fragment_positions: dict[int, Mapping[cst.CSTNode, CodeRange]] = field(default_factory=dict)
     _fragment_of: dict[str, int] = field(default_factory=dict)
     _whole_defs: dict[cst.FunctionDef, cst.FunctionDef] = field(default_factory=dict)  # def -> its stub
-    # Functions whose lines libcst refused after the skeleton parsed: (line, reason). Each does
-    # nothing in the analysis; the run reports the file (see api._analyse).
-    refused: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -202,8 +199,8 @@ class ModuleInfo:
             reason = "nesting too deep"
         except KeyError:
             reason = "the def is not where the index saw it"
+        # The function then does nothing; each task that needs it reports the file (see api._analyse).
         info.refusal = (first, f"libcst cannot parse `{info.qualname}` ({reason}): it was not followed")
-        self.refused.append(info.refusal)
         return self.tree, stub, 0
 
     def line_of(self, node: cst.CSTNode, function: str = "") -> int:
