@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from importlib import metadata
 from pathlib import Path
 
 from chanlint.api import CheckOptions, Report, check
@@ -12,6 +13,11 @@ from chanlint.report.json_report import report_dict
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
+
+
+def airflow_site() -> Path:
+    """The installed apache-airflow-core package's folder: real Airflow code to scan (never imported)."""
+    return Path(str(metadata.distribution("apache-airflow-core").locate_file(""))) / "airflow"
 
 
 def settle(*paths: Path, seconds_ago: int = 3600) -> None:

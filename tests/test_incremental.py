@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from chanlint.api import CheckOptions, check
+from chanlint.api import CheckOptions, census, check
+from chanlint.catalog import catalog_stamp
 from chanlint.config import find_config, load_settings
-from chanlint.index.cache import TASKS_FILE
+from chanlint.index.cache import TASKS_FILE, Cache
 from chanlint.report.json_report import report_dict
-from tests.helpers import FIXTURES, settle
+from tests.helpers import FIXTURES, airflow_site, settle
 
 FOLDERS = sorted(p for p in FIXTURES.iterdir() if p.is_dir() and len(list(p.rglob("*.py"))) > 1)
 
@@ -88,3 +89,116 @@ def test_a_corrupt_tasks_file_is_ignored(tmp_path: Path) -> None:
     after = run(folder, cache)
     assert after.tasks_reused == 0 and after.tasks_run == cold.tasks_run
     assert shown(after, folder) == shown(cold, folder)
+
+
+def real_project(tmp_path: Path) -> Path:
+    """Airflow's example DAGs over the standard provider's code, as a user's dags and plugins."""
+    project = tmp_path / "proj"
+    shutil.copytree(airflow_site() / "example_dags", project / "dags")
+    shutil.copytree(airflow_site() / "providers" / "standard", project / "plugins" / "standard")
+    for path in (project / "dags").rglob("*.py"):  # import the provider from plugins/, as scanned code
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("airflow.providers.standard", "standard"), encoding="utf-8")
+    settle(project)
+    return project
+
+
+def readers(cache: Path, path: Path) -> int:
+    """How many tasks of the last run read `path` (their records list it among their files)."""
+    memo = Cache(cache, catalog_stamp()).task_memo()
+    assert memo is not None
+    return sum(str(path) in record.deps for record in memo.tasks.values())
+
+
+def test_edits_to_real_code_give_what_a_run_without_the_cache_gives(tmp_path: Path) -> None:
+    project, cache = real_project(tmp_path), tmp_path / "cache"
+    cold = run(project, cache, "3.0")  # 3.0: trap findings in the triggers too
+    tasks = cold.tasks_run  # plain numbers in asserts: pytest would print reports' syntax trees
+    assert tasks > 40 and cold.tasks_reused == 0
+    edited = [
+        project / "plugins" / "standard" / "operators" / "bash.py",  # a library module DAGs import
+        project / "plugins" / "standard" / "triggers" / "temporal.py",  # a task's own root
+        project / "dags" / "example_xcom.py",  # a DAG file
+    ]
+    for i, path in enumerate(edited):
+        expected = readers(cache, path)
+        path.write_text(EDITS[i](path.read_text(encoding="utf-8")), encoding="utf-8")
+        after = run(project, cache, "3.0")
+        assert shown(after, project) == shown(run(project, None, "3.0"), project), f"after editing {path}"
+        # Only the tasks that read the file ran again.
+        ran, reused = after.tasks_run, after.tasks_reused
+        assert (ran, reused) == (expected, tasks - expected), f"after editing {path}"
+    assert expected == 1 and readers(cache, edited[0]) > 5  # the DAG's own task; bash.py is shared
+
+
+def test_a_task_gives_the_same_whatever_ran_before_it(tmp_path: Path, monkeypatch) -> None:
+    """Tasks share parsed files only: each task, re-run after the tasks before it have run again
+    (so that it sees every module they loaded and every body they parsed), finds the same."""
+    from chanlint.check import entrypoints
+
+    project = real_project(tmp_path)
+    settings = load_settings(None, project)
+    settings.use_version("3.0")
+    alone = census([project], settings)
+    real_run_task, before = entrypoints.run_task, []
+
+    def after_the_others(program, module, *rest):
+        for other in before[-8:]:  # the last few: enough to load and parse what they need
+            real_run_task(program, *other)
+        before.append((module, *rest))
+        return real_run_task(program, module, *rest)
+
+    monkeypatch.setattr(entrypoints, "run_task", after_the_others)
+    crowded = census([project], settings)
+    assert len(before) > 20
+    assert len(alone.uses) > 5
+    assert crowded.uses == alone.uses and crowded.entrypoints == alone.entrypoints
+
+
+def test_a_task_reads_only_definitions_of_the_modules_it_reached(tmp_path: Path, monkeypatch) -> None:
+    """What makes a record reusable: every function or class a task looks up lives in a module
+    the task asked for by name (so an edit to any other file cannot change its entries)."""
+    from chanlint.resolve import program as program_module
+
+    looked_up: list = []
+
+    class Recording(dict):
+        def get(self, key, default=None):
+            found = dict.get(self, key)
+            if found is not None:
+                looked_up.append(found.module)
+            return default if found is None else found
+
+        def __getitem__(self, key):
+            found = dict.__getitem__(self, key)
+            looked_up.append(found.module)
+            return found
+
+        def __contains__(self, key):
+            return self.get(key) is not None
+
+    class RecordingProgram(program_module.Program):
+        def __post_init__(self) -> None:
+            self.functions, self.classes = Recording(), Recording()
+            super().__post_init__()
+
+        def start_task(self, root) -> None:
+            looked_up.clear()
+            super().start_task(root)
+
+        def end_task(self):
+            reached, missing, refusals = super().end_task()
+            outside = {str(m.path) for m in looked_up} - {str(m.path) for m in reached}
+            assert not outside, f"definitions looked up in modules the task did not reach: {sorted(outside)}"
+            checked.append(len(reached))
+            return reached, missing, refusals
+
+    checked: list[int] = []
+    monkeypatch.setattr(program_module, "Program", RecordingProgram)
+    project = real_project(tmp_path)
+    settings = load_settings(None, project)
+    settings.use_version("3.3")
+    census([project], settings)
+    for folder in FOLDERS:
+        run(folder, None)
+    assert len(checked) > 40

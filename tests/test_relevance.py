@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from chanlint.api import CheckOptions, check
 from chanlint.config import find_config, load_settings
 from chanlint.report.json_report import report_dict
-from tests.helpers import FIXTURES
+from tests.helpers import FIXTURES, airflow_site
 
 FOLDERS = sorted(p for p in FIXTURES.iterdir() if p.is_dir())
 
@@ -34,13 +33,9 @@ def test_lazy_parsing_finds_the_same_on_fixtures(folder: Path) -> None:
     assert census_lazily == census_everything
 
 
-def _airflow_site() -> Path:
-    return Path(str(metadata.distribution("apache-airflow-core").locate_file(""))) / "airflow"
-
-
 @pytest.mark.parametrize("sample", ["example_dags", "providers/standard", "sdk/definitions"])
 def test_lazy_parsing_finds_the_same_on_real_airflow_code(sample: str) -> None:
-    folder = _airflow_site() / sample
+    folder = airflow_site() / sample
     everything, lazily = both_ways(folder)
     assert json.dumps(lazily["findings"], sort_keys=True) == json.dumps(everything["findings"], sort_keys=True)
     assert lazily["files_scanned"] == everything["files_scanned"] > 10
@@ -52,7 +47,7 @@ def test_lazy_parsing_parses_fewer_files(tmp_path: Path, monkeypatch) -> None:
 
     from chanlint.index import modules
 
-    shutil.copytree(_airflow_site() / "providers" / "standard", tmp_path / "plugins" / "standard")
+    shutil.copytree(airflow_site() / "providers" / "standard", tmp_path / "plugins" / "standard")
     (tmp_path / "dags").mkdir()
     (tmp_path / "dags" / "etl.py").write_text(
         "from airflow.sdk import DAG\nfrom standard.operators.empty import EmptyOperator\n"
@@ -119,7 +114,7 @@ def test_a_base_class_re_exported_through_an_if_is_still_found(tmp_path: Path) -
 @pytest.mark.parametrize("sample", ["example_dags", "providers/standard"])
 def test_the_census_is_the_same_when_parsing_lazily(sample: str) -> None:
     """Every use the census lists (not only the findings a release reports) both ways."""
-    everything, lazily = _census_both_ways(_airflow_site() / sample)
+    everything, lazily = _census_both_ways(airflow_site() / sample)
     assert lazily == everything
 
 
