@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from importlib import metadata
 from pathlib import Path
@@ -27,6 +28,18 @@ def settle(*paths: Path, seconds_ago: int = 3600) -> None:
     for path in paths:
         for item in [*path.rglob("*"), path] if path.is_dir() else [path]:
             os.utime(item, (moment, moment), follow_symlinks=False)  # a dangling link too
+
+
+def real_project(tmp_path: Path) -> Path:
+    """Airflow's example DAGs over the standard provider's code, as a user's dags and plugins."""
+    project = tmp_path / "proj"
+    shutil.copytree(airflow_site() / "example_dags", project / "dags")
+    shutil.copytree(airflow_site() / "providers" / "standard", project / "plugins" / "standard")
+    for path in (project / "dags").rglob("*.py"):  # import the provider from plugins/, as scanned code
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("airflow.providers.standard", "standard"), encoding="utf-8")
+    settle(project)
+    return project
 
 
 # Snapshots are judged against a fixed release, whatever Airflow this machine has installed.

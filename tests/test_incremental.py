@@ -13,7 +13,7 @@ from chanlint.catalog import catalog_stamp
 from chanlint.config import find_config, load_settings
 from chanlint.index.cache import TASKS_FILE, Cache
 from chanlint.report.json_report import report_dict
-from tests.helpers import FIXTURES, airflow_site, settle
+from tests.helpers import FIXTURES, real_project, settle
 
 FOLDERS = sorted(p for p in FIXTURES.iterdir() if p.is_dir() and len(list(p.rglob("*.py"))) > 1)
 
@@ -89,18 +89,6 @@ def test_a_corrupt_tasks_file_is_ignored(tmp_path: Path) -> None:
     after = run(folder, cache)
     assert after.tasks_reused == 0 and after.tasks_run == cold.tasks_run
     assert shown(after, folder) == shown(cold, folder)
-
-
-def real_project(tmp_path: Path) -> Path:
-    """Airflow's example DAGs over the standard provider's code, as a user's dags and plugins."""
-    project = tmp_path / "proj"
-    shutil.copytree(airflow_site() / "example_dags", project / "dags")
-    shutil.copytree(airflow_site() / "providers" / "standard", project / "plugins" / "standard")
-    for path in (project / "dags").rglob("*.py"):  # import the provider from plugins/, as scanned code
-        text = path.read_text(encoding="utf-8")
-        path.write_text(text.replace("airflow.providers.standard", "standard"), encoding="utf-8")
-    settle(project)
-    return project
 
 
 def readers(cache: Path, path: Path) -> int:

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,7 +60,8 @@ class Report:
     airflow_version: str
     files_scanned: int
     findings: list[Finding] = field(default_factory=list)
-    entrypoints: list[EntryPoint] = field(default_factory=list)
+    # Their uses hold syntax trees: left out of repr, which a failing assert would print for minutes.
+    entrypoints: list[EntryPoint] = field(default_factory=list, repr=False)
     version_note: str = ""  # why this release was chosen, when the user did not choose it
     suppressed: int = 0
     baselined: int = 0
@@ -232,7 +234,8 @@ def _rare_collections() -> Iterator[None]:
 def _analyse(sources, hashes, eager, layout, catalog, settings, problems, options, indexes, reusable):
     """Parse what the tasks read, evaluate every task (one per relevant module) whose record in
     `reusable` no longer holds, judge what their entry points send (see check.entrypoints)."""
-    from chanlint.check.entrypoints import merge_entries, run_task
+    from chanlint.check import forks
+    from chanlint.check.entrypoints import TaskResult, merge_entries, run_task
     from chanlint.index.relevance import index_file
     from chanlint.resolve.program import Program
 
@@ -311,35 +314,76 @@ def _analyse(sources, hashes, eager, layout, catalog, settings, problems, option
     dag_files = frozenset(sources[p][0].module for p in roots if sources[p][0].is_dag_file)
     operators = options.all_entrypoints or _task_entries_matter(settings)
     policy = settings.expanded_policy()
+
+    def evaluate(path: Path) -> tuple[TaskRecord, TaskResult]:
+        module = parse_relevant(path)
+        if module is not None:
+            program.add(module)
+        result = run_task(program, module, root_paths, dag_files, operators)
+        failed = [refused[name] for name in sorted(result.missing) if name in refused]
+        record = _task_record(result, [str(path), *failed], current_hash, catalog, policy)
+        record.problems += tuple(parse_problems.get(path, ()))
+        return record, result
+
+    sent = {"hashes": 0, "stats": 0, "folders": 0}  # each worker keeps its own counts
+
+    def news(name: str, current: dict) -> dict:
+        """What a worker learnt since its last answer: these dicts only ever gain entries."""
+        start, sent[name] = sent[name], len(current)
+        return dict(islice(current.items(), start, None))
+
+    def evaluate_apart(path: Path) -> tuple:
+        """`evaluate` in a worker process: the answer as plain data, with what the task learnt
+        about files read outside the scan and folders looked in (the run's memo needs them)."""
+        record, result = evaluate(path)
+        result = TaskResult([e.settled() for e in result.entries], result.attached, [], result.missing, frozenset())
+        # (What it parsed is in the record's files: each file parsed is a module some task reached.)
+        return (
+            record,
+            result,
+            (news("hashes", outcome.read_hashes), news("stats", outcome.read_stats), news("folders", finder.folders)),
+        )
+
+    todo = []
+    for path in roots:
+        record = reusable.get(str(path))
+        if record is not None and all(current_hash(p) == h for p, h in record.deps.items()):
+            outcome.tasks[str(path)] = record
+            outcome.reused += 1
+        else:
+            outcome.tasks[str(path)] = None  # type: ignore[assignment]  # its place in path order
+            todo.append(path)
+    results = []
+    unresolved: set[str] = set()
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 20000))
-    results = []
     try:
-        for done, path in enumerate(roots, 1):
-            key = str(path)
-            record = reusable.get(key)
-            if record is not None and all(current_hash(p) == h for p, h in record.deps.items()):
-                outcome.reused += 1
-            else:
-                module = parse_relevant(path)
-                if module is not None:
-                    program.add(module)
-                result = run_task(program, module, root_paths, dag_files, operators)
+        if options.jobs > 1 and len(todo) >= forks.PARALLEL_TASKS and forks.can_fork():
+            answers = forks.map_in_forks(evaluate_apart, todo, options.jobs)
+            for done, (path, (record, result, learnt)) in enumerate(zip(todo, answers, strict=True), 1):
+                hashes_read, stats_read, folders = learnt
+                outcome.read_hashes.update(hashes_read)
+                outcome.read_stats.update(stats_read)
+                finder.folders.update(folders)
+                unresolved.update(result.missing)
+                outcome.tasks[str(path)] = record
                 results.append(result)
-                failed = [refused[name] for name in sorted(result.missing) if name in refused]
-                record = _task_record(result, [key, *failed], current_hash, catalog, policy)
-                record.problems += tuple(parse_problems.get(path, ()))
-                outcome.run += 1
-            outcome.tasks[key] = record
-            if options.progress:
-                options.progress("analysing", done, len(roots))
+                if options.progress:
+                    options.progress("analysing", outcome.reused + done, len(roots))
+        else:
+            for done, path in enumerate(todo, 1):
+                outcome.tasks[str(path)], result = evaluate(path)
+                results.append(result)
+                if options.progress:
+                    options.progress("analysing", outcome.reused + done, len(roots))
     finally:
         sys.setrecursionlimit(limit)
+    outcome.run = len(todo)
     records = list(outcome.tasks.values())
     for record in records:
         outcome.read.update(record.deps)
         problems.extend(p for p in record.problems if p not in problems)
-    for name in program.unresolved:  # asked by the tasks run now (those reused: see TaskMemo.folders)
+    for name in sorted(unresolved | program.unresolved):  # asked by the tasks run now (reused: see TaskMemo.folders)
         finder.find(name)  # the folders that prove it still finds nothing are in finder.folders
     outcome.folders = dict(finder.folders)
     if not outcome.reused:

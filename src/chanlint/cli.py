@@ -112,6 +112,13 @@ config_option = click.option(
     help="Use this pyproject.toml or chanlint.toml instead of the nearest one.",
 )
 verbose_option = click.option("--verbose", is_flag=True, help="Show the traceback of an internal error.")
+jobs_option = click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes for indexing and analysing files (default: the number of cores).",
+)
 
 
 def _settings(targets: list[Path], config_path: Path | None, airflow_version: str | None) -> Settings:
@@ -157,13 +164,7 @@ def _settings(targets: list[Path], config_path: Path | None, airflow_version: st
     type=click.Path(path_type=Path, file_okay=False),
     help="Cache folder (default: .chanlint_cache in the project root).",
 )
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Processes for indexing files (default: the number of cores).",
-)
+@jobs_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary on standard error.")
 @verbose_option
 @click.option("--follow-symlinks", is_flag=True, help="Read symlinked files that point outside the scanned folders.")
@@ -454,6 +455,7 @@ def _fail(message: str) -> None:
 @output_option
 @airflow_version_option
 @config_option
+@jobs_option
 @verbose_option
 def census_command(
     paths: tuple[Path, ...],
@@ -464,9 +466,11 @@ def census_command(
     output_file: Path | None,
     airflow_version: str | None,
     config_path: Path | None,
+    jobs: int | None,
     verbose: bool,
 ) -> None:
     """Every channel the code uses, per process and entry point kind, allowed or not."""
+    from chanlint.api import CheckOptions
     from chanlint.api import census as take
     from chanlint.report import census_view as view
 
@@ -479,7 +483,7 @@ def census_command(
         _fail(f"--plot writes .svg or .png files, not {plot_file.name}")
     try:
         settings = _settings(targets, config_path, airflow_version)
-        result = take(targets, settings)
+        result = take(targets, settings, CheckOptions(jobs=jobs or os.cpu_count() or 1))
         catalog = settings.catalog()
         if plot_file is not None:
             view.plot(result, catalog, plot_file)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from chanlint.check.findings import EntryRef
 from chanlint.index.modules import ModuleInfo
 from chanlint.resolve.evaluator import Evaluator, FuncResult, Registration, Use
 from chanlint.resolve.program import Program
-from chanlint.resolve.sites import PendingFrame, PendingSite
+from chanlint.resolve.sites import PendingFrame, PendingSite, resolve_frame
 from chanlint.resolve.values import Bound, DeadlineCallbackV, Inst, LambdaV, PartialV, Ref, Str, Values, one
 
 ENTRY_KINDS = ("task_callback", "dag_callback", "deadline_callback", "notifier", "trigger", "parse", "task")
@@ -34,6 +34,11 @@ class EntryPoint:
 
     def ref(self) -> EntryRef:
         return EntryRef(self.kind, self.name, self.path, self.line)
+
+    def settled(self) -> EntryPoint:
+        """With every position looked up: plain data, that a worker process can send back."""
+        uses = tuple(replace(u, where=u.site, chain=tuple(resolve_frame(f) for f in u.chain)) for u in self.uses)
+        return replace(self, where=self.line, uses=uses)
 
 
 @dataclass

@@ -312,7 +312,7 @@ def index_many(
         results = []
         for done, item in enumerate(work, 1):
             results.append(_index_one(item))
-            if progress and done % 50 == 0:
+            if progress and (done % 50 == 0 or done == len(work)):
                 progress("indexing", done, len(work))
         return results
     from concurrent.futures import ProcessPoolExecutor
@@ -321,6 +321,6 @@ def index_many(
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         for done, index in enumerate(pool.map(_index_one, work, chunksize=32), 1):
             results.append(index)
-            if progress and done % 50 == 0:
+            if progress and (done % 50 == 0 or done == len(work)):
                 progress("indexing", done, len(work))
     return results

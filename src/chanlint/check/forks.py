@@ -1,0 +1,47 @@
+"""Analysis tasks in forked processes: a task depends only on the files it reads (see
+check.entrypoints.TaskResult), so running tasks apart gives what running them in turn gives.
+
+Forked, the workers inherit the run's state (the files read, their indexes, the catalog) without
+pickling it; only each task's answer travels back. Where fork is missing or unsafe (Windows,
+macOS), tasks run in turn.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+Item = TypeVar("Item")
+Answer = TypeVar("Answer")
+
+# Below this many tasks, starting the workers (and each parsing the modules its tasks share)
+# costs more than it saves.
+PARALLEL_TASKS = 32
+CHUNK = 4  # consecutive tasks (neighbouring files, sharing imports) per hand-out
+
+_work: Callable | None = None  # the function the forked workers run (set while a pool is open)
+
+
+def can_fork() -> bool:
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+def map_in_forks(work: Callable[[Item], Answer], items: list[Item], jobs: int) -> Iterator[Answer]:
+    """`work` over `items`, answers in the items' order, in `jobs` forked processes."""
+    global _work
+    from concurrent.futures import ProcessPoolExecutor
+
+    _work = work
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            yield from pool.map(_run, items, chunksize=CHUNK)
+    finally:
+        _work = None
+
+
+def _run(item):
+    assert _work is not None, "a task handed to a process that was not forked from the run"
+    return _work(item)
