@@ -9,6 +9,7 @@ macOS), tasks run in turn.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from typing import TypeVar
@@ -29,17 +30,26 @@ def can_fork() -> bool:
 
 
 def map_in_forks(work: Callable[[Item], Answer], items: list[Item], jobs: int) -> Iterator[Answer]:
-    """`work` over `items`, answers in the items' order, in `jobs` forked processes."""
+    """`work` over `items`, answers in the items' order, in `jobs` forked processes. Interrupted
+    (Ctrl-C, an error), the workers are stopped at once rather than left to finish the queue."""
     global _work
-    from concurrent.futures import ProcessPoolExecutor
-
     _work = work
+    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_interrupts)
     try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            yield from pool.map(_run, items, chunksize=CHUNK)
+        yield from pool.imap(_run, items, chunksize=CHUNK)
+    except BaseException:
+        pool.terminate()
+        raise
+    else:
+        pool.close()
     finally:
+        pool.join()
         _work = None
+
+
+def _ignore_interrupts() -> None:
+    """Ctrl-C reaches the whole process group: the parent alone answers it (and stops the pool)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run(item):
