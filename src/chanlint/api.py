@@ -7,7 +7,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -359,17 +359,17 @@ def _analyse(sources, hashes, eager, layout, catalog, settings, problems, option
     sys.setrecursionlimit(max(limit, 20000))
     try:
         if options.jobs > 1 and len(todo) >= forks.PARALLEL_TASKS and forks.can_fork():
-            answers = forks.map_in_forks(evaluate_apart, todo, options.jobs)
-            for done, (path, (record, result, learnt)) in enumerate(zip(todo, answers, strict=True), 1):
-                hashes_read, stats_read, folders = learnt
-                outcome.read_hashes.update(hashes_read)
-                outcome.read_stats.update(stats_read)
-                finder.folders.update(folders)
-                unresolved.update(result.missing)
-                outcome.tasks[str(path)] = record
-                results.append(result)
-                if options.progress:
-                    options.progress("analysing", outcome.reused + done, len(roots))
+            with closing(forks.map_in_forks(evaluate_apart, todo, options.jobs)) as answers:
+                for done, (path, (record, result, learnt)) in enumerate(zip(todo, answers, strict=True), 1):
+                    hashes_read, stats_read, folders = learnt
+                    outcome.read_hashes.update(hashes_read)
+                    outcome.read_stats.update(stats_read)
+                    finder.folders.update(folders)
+                    unresolved.update(result.missing)
+                    outcome.tasks[str(path)] = record
+                    results.append(result)
+                    if options.progress:
+                        options.progress("analysing", outcome.reused + done, len(roots))
         else:
             for done, path in enumerate(todo, 1):
                 outcome.tasks[str(path)], result = evaluate(path)
