@@ -190,3 +190,50 @@ def test_a_task_reads_only_definitions_of_the_modules_it_reached(tmp_path: Path,
     for folder in FOLDERS:
         run(folder, None)
     assert len(checked) > 40
+
+
+def test_an_edit_reads_only_what_changed_and_what_the_tasks_parse(tmp_path: Path, monkeypatch) -> None:
+    """A file whose stat is the one the last run recorded is not read to be indexed: its content
+    hash, index and safe-mode test come from the cache (see RunMemo.trusted_hash)."""
+    project, cache = real_project(tmp_path), tmp_path / "cache"
+    run(project, cache)
+    edited = project / "dags" / "example_xcom.py"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nX = 1\n", encoding="utf-8")
+    read: list[str] = []
+    real_read = Path.read_bytes
+
+    def recording(self: Path) -> bytes:
+        read.append(str(self))
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", recording)
+    after = run(project, cache)
+    monkeypatch.undo()
+    scanned = len(list(project.rglob("*.py")))
+    assert str(edited) in read and after.tasks_run == 1
+    assert len(set(read)) < 10 < scanned  # the edited file, and what its one task parses
+    assert shown(after, project) == shown(run(project, None), project)
+
+
+def test_a_file_edited_while_the_findings_held_is_read_anew_later(tmp_path: Path) -> None:
+    """A file edited while the findings held (no task read it), then trusted by its stat, is
+    analysed with its new content once a task reaches it."""
+    folder = tmp_path / "proj"
+    shutil.copytree(FIXTURES / "resolution", folder, ignore=shutil.ignore_patterns("expected*.json"))
+    (folder / "include" / "unused.py").write_text("def nothing():\n    return 1\n")
+    settle(folder)
+    cache = tmp_path / "cache"
+    run(folder, cache)
+    unused = folder / "include" / "unused.py"
+    unused.write_text("from airflow.sdk import Variable\n\n\ndef nothing():\n    Variable.set('k', 'v')\n")
+    settle(unused)  # old enough for its stat to be trusted from now on
+    held = run(folder, cache)
+    assert held.from_cache  # no task reads unused.py: the findings hold
+    dag = folder / "dags" / "pipeline.py"
+    calls = "def on_failure(context):\n    from include.unused import nothing\n    nothing()\n"
+    text = dag.read_text(encoding="utf-8").replace("def on_failure(context):\n", calls)
+    dag.write_text(text, encoding="utf-8")
+    after = run(folder, cache)
+    expected = shown(run(folder, None), folder)
+    assert shown(after, folder) == expected
+    assert any(f["message_type"] == "PutVariable" for f in expected["findings"])

@@ -23,9 +23,10 @@ from chanlint.discover.files import (
     ModuleFinder,
     SourceFile,
     find_layout,
-    is_dag_file,
+    in_dag_folders,
     iter_python_files,
     module_names,
+    passes_safe_mode,
     stat_of,
 )
 from chanlint.index.cache import Cache, RunMemo, TaskMemo, TaskRecord, content_hash, hash_file
@@ -142,22 +143,33 @@ def _check_contents(
     catalog = settings.catalog()
     layout = find_layout(paths, settings.project_root, settings.import_roots, catalog.layout)
     problems: list[Finding] = []
-    sources: dict[Path, tuple[SourceFile, bytes]] = {}
+    sources: dict[Path, tuple[SourceFile, bytes | None]] = {}  # None: not read yet (see _content)
     hashes: dict[str, str] = {}
+    safe_mode: set[str] = set()
+    dag_layout = (layout.folder_prefixes("dag_folders"), layout.folder_prefixes("non_dag_folders"))
+    trusting = memo if memo is not None and memo.dag_layout == dag_layout else None
     for name in walk.files:
         path = Path(name)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            problems.append(_file_problem(path, 1, 1, "file vanished during the scan", "CHL905"))
-            continue
-        except OSError as exc:
-            problems.append(_file_problem(path, 1, 1, f"cannot read file: {exc.strerror or exc}", "CHL905"))
-            continue
+        in_dags = in_dag_folders(path, layout)
+        digest = trusting.trusted_hash(name, walk.stats.get(name)) if trusting is not None else None
+        if digest is not None:  # its stat is unchanged since the last run read it: its content too
+            data, safe = None, name in trusting.safe_mode  # type: ignore[union-attr]
+        else:
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:
+                problems.append(_file_problem(path, 1, 1, "file vanished during the scan", "CHL905"))
+                continue
+            except OSError as exc:
+                problems.append(_file_problem(path, 1, 1, f"cannot read file: {exc.strerror or exc}", "CHL905"))
+                continue
+            digest, safe = content_hash(data), in_dags and passes_safe_mode(data, layout)
         names = module_names(path, layout.import_roots)
-        dag_file = is_dag_file(path, data, layout)
+        dag_file = in_dags and safe
         sources[path] = (SourceFile(path, names[0], tuple(names[1:]), path.name == "__init__.py", dag_file), data)
-        hashes[name] = content_hash(data)  # the walk's own string: the cache pickles it once
+        hashes[name] = digest  # the walk's own string: the cache pickles it once
+        if safe:
+            safe_mode.add(name)
     indexes = _index_all(sources, hashes, registration_tokens(catalog), cache, options)
     for path, (source, _) in list(sources.items()):
         problem = indexes[source.module].problem
@@ -180,6 +192,9 @@ def _check_contents(
         problems += [p for p in memo.problems if p.path in unchanged and p not in problems]
         report.from_cache = True
         memo.stats, memo.taken_at, memo.problems, memo.checked = walk.stats, walk.started, problems, checked
+        # Files the analysis did not read may have changed: their new stats go with their new hashes.
+        memo.hashes.update(hashes)
+        memo.scanned, memo.safe_mode, memo.dag_layout = frozenset(hashes), frozenset(safe_mode), dag_layout
     else:
         relevant = {str(p) for p in eager}
         tasks = cache.task_memo() if cache is not None else None
@@ -205,6 +220,8 @@ def _check_contents(
             problems=problems,
             checked=checked,
             airflow=catalog.airflow,
+            dag_layout=dag_layout,
+            safe_mode=frozenset(safe_mode),
         )
         if cache is not None:
             cache.store_task_memo(TaskMemo(run_key, relevant, folders, walk.started, outcome.tasks))
@@ -244,7 +261,11 @@ def _analyse(sources, hashes, eager, layout, catalog, settings, problems, option
             return None  # Airflow's own source in the tree: read as if installed (see [runtime_code])
         index = indexes.get(sources[path][0].module)
         lazy = index.lazy_bodies if index is not None and not options.parse_everything else ()
-        module = _parse(*sources[path], problems, lazy)
+        late = sources[path][1] is None
+        data = _content(sources, path)
+        if late and content_hash(data) != hashes[str(path)]:
+            lazy = ()  # changed since the walk trusted its stat: its index is of the old content
+        module = _parse(sources[path][0], data, problems, lazy)
         if module is not None and module.name in indexes:
             module.class_lines = indexes[module.name].class_lines  # lines without positions
         return module
@@ -448,10 +469,13 @@ def _index_all(sources, hashes, tokens, cache, options) -> dict[str, FileIndex]:
         if cached is not None:
             indexes[source.module] = cached
         else:
-            todo.append((path, source, data))
-    results = index_many([(s.module, s.is_package, d) for _, s, d in todo], tokens, options.jobs, options.progress)
-    for (path, source, _), index in zip(todo, results, strict=True):
+            todo.append((path, source, data is None))
+    items = [(s.module, s.is_package, _content(sources, p)) for p, s, _ in todo]
+    results = index_many(items, tokens, options.jobs, options.progress)
+    for (path, source, late), (_, _, data), index in zip(todo, items, results, strict=True):
         indexes[source.module] = index
+        if late and content_hash(data) != hashes[str(path)]:
+            continue  # changed since the walk trusted its stat: not this content's index to keep
         if cache is not None:
             cache.store_index(str(path), hashes[str(path)], index)
     return indexes
@@ -497,7 +521,7 @@ def _task_entries_matter(settings: Settings) -> bool:
 
 
 def _eager_paths(
-    sources: dict[Path, tuple[SourceFile, bytes]],
+    sources: dict[Path, tuple[SourceFile, bytes | None]],
     indexes: dict[str, FileIndex],
     catalog,
     settings: Settings,
@@ -517,12 +541,25 @@ def _eager_paths(
     task_words = (b"task",) if options.all_entrypoints or _task_entries_matter(settings) else ()
     return {
         path
-        for path, (source, data) in sources.items()
+        for path, (source, _) in sources.items()
         if source.is_dag_file
         or source.module in entry_modules
         or indexes[source.module].has_registration_token
-        or any(w in data for w in task_words)
+        or any(w in _content(sources, path) for w in task_words)
     }
+
+
+def _content(sources: dict[Path, tuple[SourceFile, bytes | None]], path: Path) -> bytes:
+    """A scanned file's bytes, read now if the walk trusted its stat (see RunMemo.trusted_hash).
+    A file deleted since the walk reads as empty: the next run sees it gone."""
+    source, data = sources[path]
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = b""
+        sources[path] = (source, data)
+    return data
 
 
 def _parse(

@@ -32,7 +32,7 @@ class SourceFile:
     module: str  # primary dotted module name
     aliases: tuple[str, ...]  # every other name the file is importable as
     is_package: bool
-    is_dag_file: bool
+    is_dag_file: bool  # in the dags folders (in_dag_folders) and passing the safe-mode test
 
 
 @dataclass
@@ -244,14 +244,12 @@ def module_names(path: Path, roots: list[Path]) -> list[str]:
     return names
 
 
-def is_dag_file(path: Path, data: bytes, layout: Layout) -> bool:
-    """In the dags folder (not a plugins/include folder) and passing Airflow's safe-mode test."""
+def in_dag_folders(path: Path, layout: Layout) -> bool:
+    """Where the DAG processor looks for DAG files: the dags folder, not a plugins/include folder."""
     text = str(path)
     if any(text.startswith(prefix) for prefix in layout.folder_prefixes("non_dag_folders")):
         return False
-    if not any(text.startswith(prefix) for prefix in layout.folder_prefixes("dag_folders")):
-        return False
-    return passes_safe_mode(data, layout)
+    return any(text.startswith(prefix) for prefix in layout.folder_prefixes("dag_folders"))
 
 
 def passes_safe_mode(data: bytes, layout: Layout) -> bool:

@@ -26,7 +26,7 @@ from pathlib import Path
 from chanlint import __version__
 from chanlint.discover.files import FileStat, folder_stamp, stat_of
 
-CACHE_FORMAT = 8
+CACHE_FORMAT = 9
 RUNS_FILE = "runs-v1.pickle"
 INDEX_FILE = "index-v1.pickle"
 TASKS_FILE = "tasks-v1.pickle"
@@ -98,6 +98,17 @@ class RunMemo:
     problems: list = field(default_factory=list)  # file diagnostics but the walk's (it reruns)
     checked: list[str] = field(default_factory=list)  # files analysed (not refused)
     airflow: str = ""  # the release judged against
+    # DAG files as the last run saw them: the dags folders' prefixes (those that exist, and the
+    # plugins/include ones), and the files in them whose content passes the safe-mode test.
+    dag_layout: tuple = ()
+    safe_mode: frozenset[str] = frozenset()
+
+    def trusted_hash(self, path: str, st: FileStat | None) -> str | None:
+        """The content hash of a scanned file whose stat is the one recorded here, and old enough
+        to trust (see _racy): the file need not be read to be indexed or judged relevant."""
+        if st is None or self.stats.get(path) != st or self._racy(st) or path not in self.scanned:
+            return None
+        return self.hashes.get(path)
 
     def unchanged(self, hashes: dict[str, str]) -> bool:
         """The same files are scanned, with the same contents, as in this run."""
