@@ -42,6 +42,31 @@ def real_project(tmp_path: Path) -> Path:
     return project
 
 
+def copied_fixture(tmp_path: Path, name: str = "resolution") -> Path:
+    """A fixture folder copied to tmp_path/proj (without its snapshots), dated in the past."""
+    target = tmp_path / "proj"
+    shutil.copytree(FIXTURES / name, target, ignore=shutil.ignore_patterns("expected*.json"))
+    settle(target)
+    return target
+
+
+def reads_during(monkeypatch, action) -> list[str]:
+    """The files read (by Path.read_bytes, as chanlint reads sources) while running `action`."""
+    read: list[str] = []
+    original = Path.read_bytes
+
+    def recording(self: Path) -> bytes:
+        read.append(str(self))
+        return original(self)
+
+    monkeypatch.setattr(Path, "read_bytes", recording)
+    try:
+        action()
+    finally:
+        monkeypatch.setattr(Path, "read_bytes", original)
+    return read
+
+
 # Snapshots are judged against a fixed release, whatever Airflow this machine has installed.
 SNAPSHOT_RELEASE = "3.3"
 

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 from chanlint.api import CheckOptions, check
 from chanlint.config import load_settings
 from chanlint.index.cache import INDEX_FILE, RUNS_FILE
-from tests.helpers import FIXTURES, settle
+from tests.helpers import copied_fixture, reads_during, settle
 from tests.test_cli import run
-
-
-def project(tmp_path: Path, name: str = "resolution") -> Path:
-    target = tmp_path / "proj"
-    shutil.copytree(FIXTURES / name, target, ignore=shutil.ignore_patterns("expected*.json"))
-    settle(target)
-    return target
 
 
 def cached_check(folder: Path, cache: Path, **options):
@@ -32,7 +24,7 @@ def keys(report) -> list:
 
 
 def test_warm_run_reuses_findings_and_reports_the_same(tmp_path) -> None:
-    folder, cache = project(tmp_path), tmp_path / "cache"
+    folder, cache = copied_fixture(tmp_path), tmp_path / "cache"
     cold = cached_check(folder, cache)
     assert not cold.from_cache and (cache / RUNS_FILE).is_file() and (cache / INDEX_FILE).is_file()
     warm = cached_check(folder, cache)
@@ -40,7 +32,7 @@ def test_warm_run_reuses_findings_and_reports_the_same(tmp_path) -> None:
 
 
 def test_changing_a_file_the_analysis_read_recomputes(tmp_path) -> None:
-    folder, cache = project(tmp_path), tmp_path / "cache"
+    folder, cache = copied_fixture(tmp_path), tmp_path / "cache"
     cached_check(folder, cache)
     helpers = folder / "include" / "helpers.py"
     helpers.write_text(helpers.read_text().replace('    V.set("setting", "on")\n', "    pass\n"))
@@ -50,7 +42,7 @@ def test_changing_a_file_the_analysis_read_recomputes(tmp_path) -> None:
 
 
 def test_changing_a_file_nothing_reads_reuses(tmp_path) -> None:
-    folder, cache = project(tmp_path), tmp_path / "cache"
+    folder, cache = copied_fixture(tmp_path), tmp_path / "cache"
     (folder / "include" / "unused.py").write_text("VALUE = 1\n")
     settle(folder)
     before = cached_check(folder, cache)
@@ -61,7 +53,7 @@ def test_changing_a_file_nothing_reads_reuses(tmp_path) -> None:
 
 
 def test_a_new_file_that_an_import_was_missing_recomputes(tmp_path) -> None:
-    folder, cache = project(tmp_path), tmp_path / "cache"
+    folder, cache = copied_fixture(tmp_path), tmp_path / "cache"
     dag = folder / "dags" / "late.py"
     dag.write_text(
         "from airflow.sdk import DAG\nfrom include.later import cb\n"
@@ -75,7 +67,7 @@ def test_a_new_file_that_an_import_was_missing_recomputes(tmp_path) -> None:
 
 
 def test_a_corrupt_cache_is_ignored_and_rewritten(tmp_path) -> None:
-    folder, cache = project(tmp_path), tmp_path / "cache"
+    folder, cache = copied_fixture(tmp_path), tmp_path / "cache"
     cache.mkdir()
     for name in (RUNS_FILE, INDEX_FILE):
         (cache / name).write_bytes(b"\x80\x04 this is not a pickle")
@@ -85,13 +77,13 @@ def test_a_corrupt_cache_is_ignored_and_rewritten(tmp_path) -> None:
 
 
 def test_the_cache_folder_ignores_itself_in_git(tmp_path) -> None:
-    folder, cache = project(tmp_path), tmp_path / "cache"
+    folder, cache = copied_fixture(tmp_path), tmp_path / "cache"
     cached_check(folder, cache)
     assert (cache / ".gitignore").read_text().strip().endswith("*")
 
 
 def test_cli_no_cache_and_cache_dir(tmp_path) -> None:
-    folder = project(tmp_path)
+    folder = copied_fixture(tmp_path)
     run(["check", "--no-cache", "."], folder)
     assert not (folder / ".chanlint_cache").exists()
     run(["check", "--cache-dir", str(tmp_path / "c"), "."], folder)
@@ -100,7 +92,7 @@ def test_cli_no_cache_and_cache_dir(tmp_path) -> None:
 
 def test_parallel_indexing_gives_identical_output(tmp_path) -> None:
     """Enough files to cross the parallel threshold; the JSON must not differ by a byte."""
-    folder = project(tmp_path, "task_callbacks")
+    folder = copied_fixture(tmp_path, "task_callbacks")
     for i in range(250):
         (folder / "include" / f"filler_{i}.py").write_text(f"class Thing{i}:\n    value = {i}\n")
     outputs = [run(["check", "--no-cache", "--format", "json", "--jobs", str(j), "."], folder).output for j in (1, 2)]
@@ -114,7 +106,7 @@ def test_internal_errors_ask_for_a_bug_report(tmp_path, monkeypatch) -> None:
         raise KeyError("boom")
 
     monkeypatch.setattr(cli, "run_check", broken)
-    folder = project(tmp_path)
+    folder = copied_fixture(tmp_path)
     result = run(["check", "."], folder)
     assert result.exit_code == 2
     assert "internal error: KeyError" in result.output and "Traceback" not in result.output
@@ -123,7 +115,7 @@ def test_internal_errors_ask_for_a_bug_report(tmp_path, monkeypatch) -> None:
 
 
 def test_a_bad_baseline_file_is_a_user_error(tmp_path) -> None:
-    folder = project(tmp_path)
+    folder = copied_fixture(tmp_path)
     (folder / "b.json").write_text("[1, 2]")
     result = run(["check", "--baseline", "b.json", "."], folder)
     assert result.exit_code == 2 and "not a chanlint baseline" in result.output
@@ -136,7 +128,7 @@ def test_concurrent_runs_share_a_cache_safely(tmp_path) -> None:
 
     from chanlint.index.cache import Cache
 
-    folder, cache = project(tmp_path), tmp_path / "shared-cache"
+    folder, cache = copied_fixture(tmp_path), tmp_path / "shared-cache"
     command = [sys.executable, "-m", "chanlint", "check", "--format", "json", "--cache-dir", str(cache), "."]
     for _ in range(2):  # a cold round, then a warm one
         procs = [
@@ -154,25 +146,8 @@ def test_concurrent_runs_share_a_cache_safely(tmp_path) -> None:
     assert not list(cache.glob(".cache-*"))  # no temporary file left behind
 
 
-def reads_during(monkeypatch, action) -> list[str]:
-    """The files read (by Path.read_bytes, as chanlint reads sources) while running `action`."""
-    read: list[str] = []
-    original = Path.read_bytes
-
-    def recording(self: Path) -> bytes:
-        read.append(str(self))
-        return original(self)
-
-    monkeypatch.setattr(Path, "read_bytes", recording)
-    try:
-        action()
-    finally:
-        monkeypatch.setattr(Path, "read_bytes", original)
-    return read
-
-
 def test_a_warm_run_with_nothing_changed_reads_no_source_file(tmp_path, monkeypatch) -> None:
-    folder, cache = project(tmp_path), tmp_path / "cache"
+    folder, cache = copied_fixture(tmp_path), tmp_path / "cache"
     cold = cached_check(folder, cache)
     results = []
     read = reads_during(monkeypatch, lambda: results.append(cached_check(folder, cache)))
@@ -181,7 +156,7 @@ def test_a_warm_run_with_nothing_changed_reads_no_source_file(tmp_path, monkeypa
 
 
 def test_touched_files_are_compared_by_content_then_trusted_again(tmp_path, monkeypatch) -> None:
-    folder, cache = project(tmp_path), tmp_path / "cache"
+    folder, cache = copied_fixture(tmp_path), tmp_path / "cache"
     cold = cached_check(folder, cache)
     for path in folder.rglob("*.py"):
         settle(path, seconds_ago=600)  # a new mtime, the same content (a checkout, `touch`)
@@ -196,7 +171,7 @@ def test_touched_files_are_compared_by_content_then_trusted_again(tmp_path, monk
 def test_an_edit_that_keeps_size_and_mtime_is_caught_while_the_stat_is_recent(tmp_path) -> None:
     """The racy case: the cache was taken within the filesystem's timestamp granularity of the
     file's last change, so the same stat may hide new content; chanlint compares the content."""
-    folder, cache = project(tmp_path), tmp_path / "cache"
+    folder, cache = copied_fixture(tmp_path), tmp_path / "cache"
     helpers = folder / "include" / "helpers.py"
     os.utime(helpers)  # changed just now
     before = cached_check(folder, cache)
@@ -211,7 +186,7 @@ def test_an_edit_that_keeps_size_and_mtime_is_caught_while_the_stat_is_recent(tm
 
 def test_a_new_module_outside_the_scan_that_an_import_finds_recomputes(tmp_path) -> None:
     """Only dags/ is scanned; the import that found nothing finds a new file in include/."""
-    folder, cache = project(tmp_path), tmp_path / "cache"
+    folder, cache = copied_fixture(tmp_path), tmp_path / "cache"
     (folder / "dags" / "late.py").write_text(
         "from airflow.sdk import DAG\nfrom include.later import cb\n"
         "with DAG('late', on_failure_callback=cb):\n    pass\n"
@@ -233,7 +208,7 @@ def test_a_new_module_outside_the_scan_that_an_import_finds_recomputes(tmp_path)
 def test_the_installed_release_is_remembered_while_the_environment_is_unchanged(tmp_path, monkeypatch) -> None:
     from chanlint.catalog import release
 
-    folder, cache = project(tmp_path), tmp_path / "cache"
+    folder, cache = copied_fixture(tmp_path), tmp_path / "cache"
     asked: list[int] = []
     original = release.installed_airflow
 
@@ -262,7 +237,7 @@ def test_the_progress_bar_shows_on_a_terminal_only(tmp_path) -> None:
     import subprocess
     import sys
 
-    folder = project(tmp_path, "task_callbacks")
+    folder = copied_fixture(tmp_path, "task_callbacks")
     for i in range(300):  # enough files for the bar to draw
         (folder / "include" / f"filler_{i}.py").write_text(f"class Thing{i}:\n    value = {i}\n")
     command = [sys.executable, "-m", "chanlint", "check", "--no-cache", "--format", "concise", "."]
@@ -297,7 +272,7 @@ def test_the_progress_bar_shows_on_a_terminal_only(tmp_path) -> None:
 
 def test_a_touched_module_outside_the_scan_is_compared_once_then_trusted(tmp_path, monkeypatch) -> None:
     """Only dags/ is scanned; include/helpers.py, which the analysis reads, gets a new mtime."""
-    folder, cache = project(tmp_path), tmp_path / "cache"
+    folder, cache = copied_fixture(tmp_path), tmp_path / "cache"
     settings = load_settings(None, folder)
     settings.use_version("3.3")
     results = []

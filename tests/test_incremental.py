@@ -3,6 +3,7 @@ what a run without the cache reports (see check.entrypoints.TaskResult)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from chanlint.catalog import catalog_stamp
 from chanlint.config import find_config, load_settings
 from chanlint.index.cache import TASKS_FILE, Cache
 from chanlint.report.json_report import report_dict
-from tests.helpers import FIXTURES, real_project, settle
+from tests.helpers import FIXTURES, copied_fixture, reads_during, real_project, settle
 
 FOLDERS = sorted(p for p in FIXTURES.iterdir() if p.is_dir() and len(list(p.rglob("*.py"))) > 1)
 
@@ -78,9 +79,7 @@ def test_each_edit_gives_what_a_run_without_the_cache_gives(tmp_path: Path, fold
 
 
 def test_a_corrupt_tasks_file_is_ignored(tmp_path: Path) -> None:
-    folder = tmp_path / "proj"
-    shutil.copytree(FIXTURES / "resolution", folder, ignore=shutil.ignore_patterns("expected*.json"))
-    settle(folder)
+    folder = copied_fixture(tmp_path)
     cache = tmp_path / "cache"
     cold = run(folder, cache)
     (cache / TASKS_FILE).write_bytes(b"\x80\x04 not a pickle")
@@ -199,27 +198,19 @@ def test_an_edit_reads_only_what_changed_and_what_the_tasks_parse(tmp_path: Path
     run(project, cache)
     edited = project / "dags" / "example_xcom.py"
     edited.write_text(edited.read_text(encoding="utf-8") + "\nX = 1\n", encoding="utf-8")
-    read: list[str] = []
-    real_read = Path.read_bytes
-
-    def recording(self: Path) -> bytes:
-        read.append(str(self))
-        return real_read(self)
-
-    monkeypatch.setattr(Path, "read_bytes", recording)
-    after = run(project, cache)
-    monkeypatch.undo()
+    reports: list = []
+    read = reads_during(monkeypatch, lambda: reports.append(run(project, cache)))
+    after = reports[0]
     scanned = len(list(project.rglob("*.py")))
     assert str(edited) in read and after.tasks_run == 1
     assert len(set(read)) < 10 < scanned  # the edited file, and what its one task parses
     assert shown(after, project) == shown(run(project, None), project)
 
 
-def test_a_file_edited_while_the_findings_held_is_read_anew_later(tmp_path: Path) -> None:
+def test_a_file_edited_while_the_findings_held_is_read_anew_later(tmp_path: Path, monkeypatch) -> None:
     """A file edited while the findings held (no task read it), then trusted by its stat, is
     analysed with its new content once a task reaches it."""
-    folder = tmp_path / "proj"
-    shutil.copytree(FIXTURES / "resolution", folder, ignore=shutil.ignore_patterns("expected*.json"))
+    folder = copied_fixture(tmp_path)
     (folder / "include" / "unused.py").write_text("def nothing():\n    return 1\n")
     settle(folder)
     cache = tmp_path / "cache"
@@ -230,10 +221,40 @@ def test_a_file_edited_while_the_findings_held_is_read_anew_later(tmp_path: Path
     held = run(folder, cache)
     assert held.from_cache  # no task reads unused.py: the findings hold
     dag = folder / "dags" / "pipeline.py"
-    calls = "def on_failure(context):\n    from include.unused import nothing\n    nothing()\n"
-    text = dag.read_text(encoding="utf-8").replace("def on_failure(context):\n", calls)
+    calls = "def settings_cleanup(**kwargs):\n    from include.unused import nothing\n    nothing()\n"
+    text = dag.read_text(encoding="utf-8").replace("def settings_cleanup(**kwargs):\n", calls)
     dag.write_text(text, encoding="utf-8")
+    reports: list = []
+    read = reads_during(monkeypatch, lambda: reports.append(run(folder, cache)))
+    after = reports[0]
+    # unused.py's new hash went with its new stat, so the run trusted it rightly: it did not
+    # start over (which reads every file again, see the next test).
+    ours = [path for path in read if path.startswith(str(folder))]
+    # (The edited DAG file is read twice: once by the warm path's content check, once to index it.)
+    assert str(unused) in ours and all(ours.count(path) == 1 for path in ours if path != str(dag))
+    expected = shown(run(folder, None), folder)
+    assert shown(after, folder) == expected
+    # The deadline callback now reaches unused.py's Variable.set, which its process refuses.
+    assert any(f["message_type"] == "PutVariable" and f["path"] == "include/unused.py" for f in expected["findings"])
+
+
+def test_a_trusted_file_found_changed_when_read_sends_the_run_back_to_reading_everything(tmp_path: Path) -> None:
+    """An edit that keeps a file's size and mtime is trusted by its stat (as git trusts its
+    index); when a task then reads the file and finds other content, the run starts over
+    reading every file, and reports what a run without the cache reports."""
+    folder = copied_fixture(tmp_path)
+    cache = tmp_path / "cache"
+    run(folder, cache)
+    helpers = folder / "include" / "helpers.py"
+    old = helpers.stat()
+    text = helpers.read_text(encoding="utf-8")
+    text = text.replace('V.set("setting", "on")', 'V.get("setting", "on")')  # same size, and lines
+    text = text.replace("\n\n\ndef from_kwargs", "  \ndef from_kwargs")  # moved: the old index misleads
+    helpers.write_text(text, encoding="utf-8")
+    os.utime(helpers, ns=(old.st_atime_ns, old.st_mtime_ns))  # the same stat: trusted
+    dag = folder / "dags" / "pipeline.py"
+    dag.write_text(dag.read_text(encoding="utf-8") + "\nX = 1\n", encoding="utf-8")  # so that tasks run
     after = run(folder, cache)
     expected = shown(run(folder, None), folder)
     assert shown(after, folder) == expected
-    assert any(f["message_type"] == "PutVariable" for f in expected["findings"])
+    assert not any(f["message_type"] == "PutVariable" and "write_setting" in str(f) for f in expected["findings"])

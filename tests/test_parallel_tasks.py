@@ -3,7 +3,6 @@ and leave the cache knowing what a run in one process knows (see check.forks).""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from chanlint.check import forks
 from chanlint.config import find_config, load_settings
 from chanlint.index.cache import Cache
 from chanlint.report.json_report import report_dict
-from tests.helpers import FIXTURES, real_project, settle
+from tests.helpers import FIXTURES, copied_fixture, real_project
 
 FOLDERS = sorted(p for p in FIXTURES.iterdir() if p.is_dir())
 
@@ -105,8 +104,18 @@ def test_an_edit_after_a_run_in_workers(tmp_path: Path, forked: list[int]) -> No
 def test_few_tasks_run_in_turn(tmp_path: Path, monkeypatch) -> None:
     """Below the threshold no worker is started: starting them costs more than it saves."""
     monkeypatch.setattr(forks, "map_in_forks", lambda *args: pytest.fail("workers started for a few tasks"))
-    folder = tmp_path / "proj"
-    shutil.copytree(FIXTURES / "resolution", folder, ignore=shutil.ignore_patterns("expected*.json"))
-    settle(folder)
+    folder = copied_fixture(tmp_path)
     report = check([folder], load_settings(None, folder), CheckOptions(jobs=2))
     assert 0 < report.tasks_run < forks.PARALLEL_TASKS
+
+
+@pytest.mark.skipif(not forks.can_fork(), reason="tasks run in forked workers only where fork is safe")
+def test_entry_points_are_listed_only_when_asked(tmp_path: Path, forked: list[int]) -> None:
+    """The CLI's check shows findings only: its workers need not look up every use's position."""
+    folder = copied_fixture(tmp_path, "task_callbacks")
+    reports = []
+    for listed in (True, False):
+        options = CheckOptions(jobs=2, list_entrypoints=listed)
+        reports.append(check([folder], load_settings(None, folder), options))
+    assert report_dict(reports[0], cwd=folder) == report_dict(reports[1], cwd=folder)
+    assert reports[0].entrypoints and not reports[1].entrypoints and forked

@@ -53,6 +53,9 @@ class CheckOptions:
     progress: Callable[[str, int, int], None] | None = None  # (stage, done, total) for a progress bar
     follow_symlinks: bool = False  # read symlinked files that point outside the scanned folders
     all_entrypoints: bool = False  # also follow operators' execute (the census wants every process)
+    # Fill Report.entrypoints (on a run that reuses no task). Workers then look up every use's
+    # position to send the entry points back: a few percent of a cold run.
+    list_entrypoints: bool = True
 
 
 @dataclass
@@ -111,7 +114,15 @@ def check(paths: list[Path], settings: Settings, options: CheckOptions | None = 
         judged = memo.findings + walk.problems + memo.problems
         report.findings = _postprocess(judged, settings, options, memo.checked, report)
         return report
-    return _check_contents(paths, settings, options, walk, cache, memo, run_key)
+    try:
+        return _check_contents(paths, settings, options, walk, cache, memo, run_key)
+    except _StaleTrust:  # a file changed while this run trusted its stat: read every file instead
+        return _check_contents(paths, settings, options, walk, cache, memo, run_key, trust=False)
+
+
+class _StaleTrust(Exception):
+    """A file the walk trusted by its stat (see RunMemo.trusted_hash) was not the content the
+    last run read when it came to be read: the index and relevance taken on trust are wrong."""
 
 
 def _choose_release(settings: Settings, cache: Cache) -> None:
@@ -136,6 +147,7 @@ def _check_contents(
     cache: Cache | None,
     memo: RunMemo | None,
     run_key: str,
+    trust: bool = True,
 ) -> Report:
     """The run that reads the files: indexes what changed, and analyses unless nothing it read did."""
     from chanlint.index.relevance import registration_tokens
@@ -147,7 +159,7 @@ def _check_contents(
     hashes: dict[str, str] = {}
     safe_mode: set[str] = set()
     dag_layout = (layout.folder_prefixes("dag_folders"), layout.folder_prefixes("non_dag_folders"))
-    trusting = memo if memo is not None and memo.dag_layout == dag_layout else None
+    trusting = memo if trust and memo is not None and memo.dag_layout == dag_layout else None
     for name in walk.files:
         path = Path(name)
         in_dags = in_dag_folders(path, layout)
@@ -180,7 +192,7 @@ def _check_contents(
     if memo is not None and memo.unchanged(hashes):
         eager = {Path(p) for p in memo.relevant}  # what is relevant follows from contents and settings alone
     else:
-        eager = _eager_paths(sources, indexes, catalog, settings, options)
+        eager = _eager_paths(sources, hashes, indexes, catalog, settings, options)
     report = Report(__version__, catalog.airflow, walk.scanned, [], [], settings.version_note)
     checked = [str(p) for p in sources]
     if memo is not None and _still_valid(memo, hashes, eager):
@@ -261,11 +273,7 @@ def _analyse(sources, hashes, eager, layout, catalog, settings, problems, option
             return None  # Airflow's own source in the tree: read as if installed (see [runtime_code])
         index = indexes.get(sources[path][0].module)
         lazy = index.lazy_bodies if index is not None and not options.parse_everything else ()
-        late = sources[path][1] is None
-        data = _content(sources, path)
-        if late and content_hash(data) != hashes[str(path)]:
-            lazy = ()  # changed since the walk trusted its stat: its index is of the old content
-        module = _parse(sources[path][0], data, problems, lazy)
+        module = _parse(sources[path][0], _content(sources, hashes, path), problems, lazy)
         if module is not None and module.name in indexes:
             module.class_lines = indexes[module.name].class_lines  # lines without positions
         return module
@@ -357,7 +365,8 @@ def _analyse(sources, hashes, eager, layout, catalog, settings, problems, option
         """`evaluate` in a worker process: the answer as plain data, with what the task learnt
         about files read outside the scan and folders looked in (the run's memo needs them)."""
         record, result = evaluate(path)
-        result = TaskResult([e.settled() for e in result.entries], result.attached, [], result.missing, frozenset())
+        entries = [e.settled() for e in result.entries] if options.list_entrypoints else []
+        result = TaskResult(entries, result.attached, [], result.missing, frozenset())
         # (What it parsed is in the record's files: each file parsed is a module some task reached.)
         return (
             record,
@@ -365,15 +374,15 @@ def _analyse(sources, hashes, eager, layout, catalog, settings, problems, option
             (news("hashes", outcome.read_hashes), news("stats", outcome.read_stats), news("folders", finder.folders)),
         )
 
+    held: dict[str, TaskRecord] = {}  # the records that still hold, by root path
     todo = []
     for path in roots:
         record = reusable.get(str(path))
         if record is not None and all(current_hash(p) == h for p, h in record.deps.items()):
-            outcome.tasks[str(path)] = record
-            outcome.reused += 1
+            held[str(path)] = record
         else:
-            outcome.tasks[str(path)] = None  # type: ignore[assignment]  # its place in path order
             todo.append(path)
+    fresh: dict[str, TaskRecord] = {}
     results = []
     unresolved: set[str] = set()
     limit = sys.getrecursionlimit()
@@ -387,19 +396,20 @@ def _analyse(sources, hashes, eager, layout, catalog, settings, problems, option
                     outcome.read_stats.update(stats_read)
                     finder.folders.update(folders)
                     unresolved.update(result.missing)
-                    outcome.tasks[str(path)] = record
+                    fresh[str(path)] = record
                     results.append(result)
                     if options.progress:
-                        options.progress("analysing", outcome.reused + done, len(roots))
+                        options.progress("analysing", len(held) + done, len(roots))
         else:
             for done, path in enumerate(todo, 1):
-                outcome.tasks[str(path)], result = evaluate(path)
+                fresh[str(path)], result = evaluate(path)
                 results.append(result)
                 if options.progress:
-                    options.progress("analysing", outcome.reused + done, len(roots))
+                    options.progress("analysing", len(held) + done, len(roots))
     finally:
         sys.setrecursionlimit(limit)
-    outcome.run = len(todo)
+    outcome.tasks = {str(p): held[str(p)] if str(p) in held else fresh[str(p)] for p in roots}  # path order
+    outcome.run, outcome.reused = len(fresh), len(held)
     records = list(outcome.tasks.values())
     for record in records:
         outcome.read.update(record.deps)
@@ -407,7 +417,7 @@ def _analyse(sources, hashes, eager, layout, catalog, settings, problems, option
     for name in sorted(unresolved | program.unresolved):  # asked by the tasks run now (reused: see TaskMemo.folders)
         finder.find(name)  # the folders that prove it still finds nothing are in finder.folders
     outcome.folders = dict(finder.folders)
-    if not outcome.reused:
+    if not outcome.reused and options.list_entrypoints:
         outcome.entries = merge_entries(results)  # every entry point, for the census
     return _assemble(records), outcome
 
@@ -464,18 +474,16 @@ def _index_all(sources, hashes, tokens, cache, options) -> dict[str, FileIndex]:
 
     indexes: dict[str, FileIndex] = {}
     todo = []
-    for path, (source, data) in sources.items():
+    for path, (source, _) in sources.items():
         cached = cache.index_for(str(path), hashes[str(path)]) if cache is not None else None
         if cached is not None:
             indexes[source.module] = cached
         else:
-            todo.append((path, source, data is None))
-    items = [(s.module, s.is_package, _content(sources, p)) for p, s, _ in todo]
+            todo.append((path, source))
+    items = [(s.module, s.is_package, _content(sources, hashes, p)) for p, s in todo]
     results = index_many(items, tokens, options.jobs, options.progress)
-    for (path, source, late), (_, _, data), index in zip(todo, items, results, strict=True):
+    for (path, source), index in zip(todo, results, strict=True):
         indexes[source.module] = index
-        if late and content_hash(data) != hashes[str(path)]:
-            continue  # changed since the walk trusted its stat: not this content's index to keep
         if cache is not None:
             cache.store_index(str(path), hashes[str(path)], index)
     return indexes
@@ -507,7 +515,7 @@ def _still_valid(memo: RunMemo, hashes: dict[str, str], eager: set[Path]) -> boo
 def census(paths: list[Path], settings: Settings, options: CheckOptions | None = None) -> Census:
     """Every message each entry point sends, allowed or not (see check.census)."""
     options = options or CheckOptions()
-    options.all_entrypoints, options.cache_dir = True, None  # every entry point, freshly evaluated
+    options.all_entrypoints, options.list_entrypoints, options.cache_dir = True, True, None  # every entry point, afresh
     report = check(paths, settings, options)
     from chanlint.check.census import take_census
 
@@ -522,6 +530,7 @@ def _task_entries_matter(settings: Settings) -> bool:
 
 def _eager_paths(
     sources: dict[Path, tuple[SourceFile, bytes | None]],
+    hashes: dict[str, str],
     indexes: dict[str, FileIndex],
     catalog,
     settings: Settings,
@@ -545,19 +554,21 @@ def _eager_paths(
         if source.is_dag_file
         or source.module in entry_modules
         or indexes[source.module].has_registration_token
-        or any(w in _content(sources, path) for w in task_words)
+        or any(w in _content(sources, hashes, path) for w in task_words)
     }
 
 
-def _content(sources: dict[Path, tuple[SourceFile, bytes | None]], path: Path) -> bytes:
+def _content(sources: dict[Path, tuple[SourceFile, bytes | None]], hashes: dict[str, str], path: Path) -> bytes:
     """A scanned file's bytes, read now if the walk trusted its stat (see RunMemo.trusted_hash).
-    A file deleted since the walk reads as empty: the next run sees it gone."""
+    Raises _StaleTrust if they are not the content the walk trusted (or the file is gone)."""
     source, data = sources[path]
     if data is None:
         try:
             data = path.read_bytes()
         except OSError:
-            data = b""
+            raise _StaleTrust(path) from None
+        if content_hash(data) != hashes[str(path)]:
+            raise _StaleTrust(path)
         sources[path] = (source, data)
     return data
 

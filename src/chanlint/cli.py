@@ -223,6 +223,7 @@ def check(
             cache_dir=None if no_cache else settings.resolved_cache_dir(),
             jobs=jobs or os.cpu_count() or 1,
             follow_symlinks=follow_symlinks,
+            list_entrypoints=False,  # the command shows findings only
         )
         with _progress(err, enabled=not quiet) as progress:
             options.progress = progress
@@ -470,7 +471,6 @@ def census_command(
     verbose: bool,
 ) -> None:
     """Every channel the code uses, per process and entry point kind, allowed or not."""
-    from chanlint.api import CheckOptions
     from chanlint.api import census as take
     from chanlint.report import census_view as view
 
