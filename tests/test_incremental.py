@@ -51,11 +51,11 @@ def empty(text: str) -> str:
 EDITS = (swap_get_for_set, shift_lines, cut_in_half, empty)
 
 
-def edit_each_file_in_turn(folder: Path, cache: Path, version: str = "3.3") -> tuple[int, int]:
+def edit_each_file_in_turn(folder: Path, cache: Path, version: str = "3.3") -> int:
     """Edit every file (one edit per run); each cached run must equal a run without the cache.
-    Returns how many tasks were run and reused, over all the runs after the first."""
+    Returns how many tasks the runs after the first evaluated again."""
     run(folder, cache, version)
-    ran = reused = 0
+    ran = 0
     for i, path in enumerate(sorted(folder.rglob("*.py"))):
         try:
             text = path.read_text(encoding="utf-8")
@@ -66,8 +66,8 @@ def edit_each_file_in_turn(folder: Path, cache: Path, version: str = "3.3") -> t
         path.write_text(EDITS[i % len(EDITS)](text), encoding="utf-8")
         incremental = run(folder, cache, version)
         assert shown(incremental, folder) == shown(run(folder, None, version), folder), f"after editing {path}"
-        ran, reused = ran + incremental.tasks_run, reused + incremental.tasks_reused
-    return ran, reused
+        ran += incremental.tasks_run
+    return ran
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=[f.name for f in FOLDERS])
@@ -75,7 +75,7 @@ def test_each_edit_gives_what_a_run_without_the_cache_gives(tmp_path: Path, fold
     target = tmp_path / folder.name
     shutil.copytree(folder, target, symlinks=True, ignore=shutil.ignore_patterns("expected*.json"))
     settle(target)
-    edit_each_file_in_turn(target, tmp_path / "cache")
+    assert edit_each_file_in_turn(target, tmp_path / "cache") > 0  # the edits were analysed, not all skipped
 
 
 def test_a_corrupt_tasks_file_is_ignored(tmp_path: Path) -> None:
