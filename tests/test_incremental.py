@@ -258,3 +258,33 @@ def test_a_trusted_file_found_changed_when_read_sends_the_run_back_to_reading_ev
     expected = shown(run(folder, None), folder)
     assert shown(after, folder) == expected
     assert not any(f["message_type"] == "PutVariable" and "write_setting" in str(f) for f in expected["findings"])
+
+
+def test_a_cache_folder_made_in_the_scanned_root_leaves_the_next_run_warm(tmp_path: Path, monkeypatch) -> None:
+    """The default cache folder is made inside the project, often an import root: the folder's
+    mtime changes, and nothing an import can find there (see discover.files.folder_listing)."""
+    folder = copied_fixture(tmp_path)
+    cache = folder / ".chanlint_cache"
+    run(folder, cache)
+    reports: list = []
+    read = reads_during(monkeypatch, lambda: reports.append(run(folder, cache)))
+    assert reports[0].from_cache and not [p for p in read if p.startswith(str(folder)) and p.endswith(".py")]
+
+
+def test_a_file_saved_through_a_temporary_file_reruns_only_the_tasks_that_read_it(tmp_path: Path) -> None:
+    """Editors save by writing a temporary file and renaming it over the old one: the folder's
+    mtime changes, its importable entries do not, and every other task's record still holds."""
+    project, cache = real_project(tmp_path), tmp_path / "cache"
+    tasks = run(project, cache).tasks_run
+    edited = project / "plugins" / "standard" / "operators" / "bash.py"
+    expected = readers(cache, edited)
+    temporary = edited.with_name(".bash.py.swp")
+    temporary.write_text(swap_get_for_set(edited.read_text(encoding="utf-8")), encoding="utf-8")
+    (edited.parent / "4913").write_text("")  # vim's probe that the folder is writable, left behind
+    os.replace(temporary, edited)
+    after = run(project, cache)
+    assert (after.tasks_run, after.tasks_reused) == (expected, tasks - expected)
+    assert 0 < expected < tasks
+    assert shown(after, project) == shown(run(project, None), project)
+    (edited.parent / "fresh.py").write_text("X = 1\n")  # an entry an import can find: every task reruns
+    assert run(project, cache).tasks_run == tasks

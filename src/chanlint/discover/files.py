@@ -265,18 +265,14 @@ class ModuleFinder:
     def __init__(self, roots: list[Path]) -> None:
         self.roots = roots
         self._listings: dict[Path, frozenset[str]] = {}
-        # Each folder listed, with its mtime before listing (None: missing). A file added to a
-        # folder changes its mtime, so while these hold, every answer of find() holds.
-        self.folders: dict[str, int | None] = {}
+        # Each folder listed, with its stamp (see folder_listing; None: missing). While the
+        # stamps hold (folder_unchanged), every answer of find() holds.
+        self.folders: dict[str, FolderStamp | None] = {}
 
     def _listing(self, folder: Path) -> frozenset[str]:
         known = self._listings.get(folder)
         if known is None:
-            self.folders[str(folder)] = folder_stamp(str(folder))
-            try:
-                known = frozenset(os.listdir(folder))
-            except OSError:
-                known = frozenset()
+            known, self.folders[str(folder)] = folder_listing(str(folder))
             self._listings[folder] = known
         return known
 
@@ -299,9 +295,52 @@ class ModuleFinder:
         return None
 
 
-def folder_stamp(folder: str) -> int | None:
-    """A folder's mtime (changed by adding, removing or renaming an entry), or None if missing."""
+FolderStamp = tuple[int, str]  # (mtime, fingerprint of what imports can find in it)
+
+
+def folder_listing(folder: str) -> tuple[frozenset[str], FolderStamp | None]:
+    """A folder's entries, and its stamp: the mtime taken before listing (an added, removed or
+    renamed entry changes it), and a fingerprint of the listing's entries an import can find.
+
+    The fingerprint is what a changed mtime is judged by: a cache folder created in an import
+    root, or an editor saving through a temporary file, changes the mtime and nothing an
+    import sees (see folder_unchanged)."""
     try:
-        return os.stat(folder).st_mtime_ns
+        mtime = os.stat(folder).st_mtime_ns
     except OSError:
-        return None
+        return frozenset(), None
+    try:
+        with os.scandir(folder) as scan:
+            entries = list(scan)
+    except OSError:
+        return frozenset(), (mtime, "")
+    return frozenset(e.name for e in entries), (mtime, _fingerprint(entries))
+
+
+def _fingerprint(entries: list[os.DirEntry]) -> str:
+    """The entries ModuleFinder.find can use: `name.py` (and whether it is a regular file) and
+    `name` (a package's folder), for identifier names; nothing else can be imported."""
+    import hashlib
+
+    keys = sorted(
+        f"{e.name}:{int(e.is_file(follow_symlinks=False))}"
+        for e in entries
+        if e.name.isidentifier() or (e.name.endswith(".py") and e.name[:-3].isidentifier())
+    )
+    return hashlib.blake2b("\0".join(keys).encode(), digest_size=16).hexdigest()
+
+
+def folder_unchanged(folder: str, stamp: FolderStamp | None, recent: int) -> bool:
+    """What imports find in the folder is as when `stamp` was taken. An mtime equal to the
+    stamp's and older than `recent` proves it without listing; any other mtime is judged by
+    listing the folder again."""
+    try:
+        mtime = os.stat(folder).st_mtime_ns
+    except OSError:
+        return stamp is None
+    if stamp is None:
+        return False
+    if mtime == stamp[0] and mtime < recent:
+        return True
+    now = folder_listing(folder)[1]
+    return now is not None and now[1] == stamp[1] and bool(stamp[1])

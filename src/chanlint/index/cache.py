@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chanlint import __version__
-from chanlint.discover.files import FileStat, folder_stamp, stat_of
+from chanlint.discover.files import FileStat, FolderStamp, folder_unchanged, stat_of
 
-CACHE_FORMAT = 9
+CACHE_FORMAT = 10
 RUNS_FILE = "runs-v1.pickle"
 INDEX_FILE = "index-v1.pickle"
 TASKS_FILE = "tasks-v1.pickle"
@@ -66,7 +66,7 @@ class TaskMemo:
 
     key: str  # the run key (see RunMemo)
     relevant: set[str]
-    folders: dict[str, int | None]
+    folders: dict[str, FolderStamp | None]
     taken_at: int
     tasks: dict[str, TaskRecord]  # task root's path -> its record
 
@@ -74,11 +74,12 @@ class TaskMemo:
         return key == self.key and relevant == self.relevant and folders_hold(self.folders, self.taken_at)
 
 
-def folders_hold(folders: dict[str, int | None], taken_at: int) -> bool:
-    """No folder an import looked in has gained or lost an entry (or appeared); a folder changed
-    too shortly before the stamps were taken proves nothing, like a file's stat."""
+def folders_hold(folders: dict[str, FolderStamp | None], taken_at: int) -> bool:
+    """No folder an import looked in has gained or lost an entry an import could find (or
+    appeared); an mtime too close to when the stamps were taken proves nothing, like a file's
+    stat, and the folder is listed again."""
     recent = taken_at - RACY_NS
-    return all(folder_stamp(f) == stamp and (stamp is None or stamp < recent) for f, stamp in folders.items())
+    return all(folder_unchanged(f, stamp, recent) for f, stamp in folders.items())
 
 
 @dataclass
@@ -91,7 +92,7 @@ class RunMemo:
     relevant: set[str]  # files that were relevant (parsed up front)
     findings: list  # judged findings, before suppressions, baseline and focus
     scanned: frozenset[str] = frozenset()  # the files scanned (hashes also holds files read elsewhere)
-    folders: dict[str, int | None] = field(default_factory=dict)  # folders imports looked in -> mtime
+    folders: dict[str, FolderStamp | None] = field(default_factory=dict)  # folders imports looked in
     stats: dict[str, FileStat] = field(default_factory=dict)  # every file the walk found -> stat
     read_stats: dict[str, FileStat | None] = field(default_factory=dict)  # files read elsewhere -> stat
     taken_at: int = 0  # when the stats were taken (ns since the epoch)
