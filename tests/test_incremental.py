@@ -14,7 +14,7 @@ from chanlint.catalog import catalog_stamp
 from chanlint.config import find_config, load_settings
 from chanlint.index.cache import TASKS_FILE, Cache
 from chanlint.report.json_report import report_dict
-from tests.helpers import FIXTURES, copied_fixture, reads_during, real_project, settle
+from tests.helpers import FIXTURES, copied_fixture, reads_during, real_project, settle, write_tree
 
 FOLDERS = sorted(p for p in FIXTURES.iterdir() if p.is_dir() and len(list(p.rglob("*.py"))) > 1)
 
@@ -288,3 +288,53 @@ def test_a_file_saved_through_a_temporary_file_reruns_only_the_tasks_that_read_i
     assert shown(after, project) == shown(run(project, None), project)
     (edited.parent / "fresh.py").write_text("X = 1\n")  # an entry an import can find: every task reruns
     assert run(project, cache).tasks_run == tasks
+
+
+TRIGGERS = """from airflow.triggers.base import BaseTrigger
+from include.bases import Base
+
+
+class Waiting(Base):
+    async def run(self):
+        yield None
+"""
+
+
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        ("class Base:\n    pass\n", "from airflow.triggers.base import BaseTrigger\n\n\nclass Base(BaseTrigger):\n    pass\n"),
+        ("from airflow.triggers.base import BaseTrigger\n\n\nclass Base:\n    pass\n", "from airflow.triggers.base import BaseTrigger\n\n\nclass Base(BaseTrigger):\n    pass\n"),
+        ("from other import Base\n", "from airflow.triggers.base import BaseTrigger as Base\n"),
+    ],
+    ids=["imports-and-classes", "classes", "imports"],
+)
+def test_an_edit_to_what_classes_derive_from_finds_the_new_entry_classes(tmp_path: Path, before, after) -> None:
+    """Which modules may define triggers and notifiers is taken from the last run while every
+    edited file declares the same imports and classes (api._same_class_graph); an edit to
+    either is followed through the re-export to the class that became a trigger."""
+    project, cache = tmp_path / "proj", tmp_path / "cache"
+    write_tree(project, {"dags/triggers.py": TRIGGERS, "include/bases.py": before, "include/__init__.py": ""})
+    settle(project)
+    assert not [e for e in run(project, cache).entrypoints if e.kind == "trigger"]
+    bases = project / "include" / "bases.py"
+    bases.write_text(after, encoding="utf-8")
+    found = [(e.kind, e.name) for e in run(project, cache).entrypoints if e.kind == "trigger"]
+    assert found and found == [(e.kind, e.name) for e in run(project, None).entrypoints if e.kind == "trigger"]
+
+
+def test_an_edit_that_keeps_imports_and_classes_reuses_which_modules_define_entry_classes(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from chanlint.index import relevance
+
+    project, cache = real_project(tmp_path), tmp_path / "cache"
+    run(project, cache)
+    calls: list[int] = []
+    real = relevance.entry_class_modules
+    monkeypatch.setattr(relevance, "entry_class_modules", lambda *a, **k: calls.append(1) or real(*a, **k))
+    edited = project / "plugins" / "standard" / "operators" / "bash.py"
+    edited.write_text(swap_get_for_set(edited.read_text(encoding="utf-8")), encoding="utf-8")
+    after = run(project, cache)
+    assert not calls and after.tasks_run > 0  # analysed, with the relevance of the last run
+    assert shown(after, project) == shown(run(project, None), project) and calls == [1]

@@ -182,17 +182,21 @@ def _check_contents(
         hashes[name] = digest  # the walk's own string: the cache pickles it once
         if safe:
             safe_mode.add(name)
-    indexes = _index_all(sources, hashes, registration_tokens(catalog), cache, options)
+    indexes, replaced = _index_all(sources, hashes, registration_tokens(catalog), cache, options)
     for path, (source, _) in list(sources.items()):
         problem = indexes[source.module].problem
         if problem is not None:
             code, line, column, reason = problem
             problems.append(_file_problem(path, line, column, reason, code))
             del sources[path]
+    roots = tuple(str(root) for root in layout.import_roots)
     if memo is not None and memo.unchanged(hashes):
         eager = {Path(p) for p in memo.relevant}  # what is relevant follows from contents and settings alone
+        entry_modules = memo.entry_modules
     else:
-        eager = _eager_paths(sources, hashes, indexes, catalog, settings, options)
+        same_graph = memo is not None and _same_class_graph(memo, hashes, roots, dag_layout, indexes, replaced)
+        known = memo.entry_modules if same_graph else None  # type: ignore[union-attr]
+        eager, entry_modules = _eager_paths(sources, hashes, indexes, catalog, settings, options, known)
     report = Report(__version__, catalog.airflow, walk.scanned, [], [], settings.version_note)
     checked = [str(p) for p in sources]
     if memo is not None and _still_valid(memo, hashes, eager):
@@ -207,6 +211,7 @@ def _check_contents(
         # Files the analysis did not read may have changed: their new stats go with their new hashes.
         memo.hashes.update(hashes)
         memo.scanned, memo.safe_mode, memo.dag_layout = frozenset(hashes), frozenset(safe_mode), dag_layout
+        memo.entry_modules, memo.import_roots = entry_modules, roots
     else:
         relevant = {str(p) for p in eager}
         tasks = cache.task_memo() if cache is not None else None
@@ -234,6 +239,8 @@ def _check_contents(
             airflow=catalog.airflow,
             dag_layout=dag_layout,
             safe_mode=frozenset(safe_mode),
+            entry_modules=entry_modules,
+            import_roots=roots,
         )
         if cache is not None:
             cache.store_task_memo(TaskMemo(run_key, relevant, folders, walk.started, outcome.tasks))
@@ -468,11 +475,13 @@ class AnalysisInputs:
     reused: int = 0
 
 
-def _index_all(sources, hashes, tokens, cache, options) -> dict[str, FileIndex]:
-    """The ast index of every file: from the cache by content hash, else computed (in parallel)."""
+def _index_all(sources, hashes, tokens, cache, options) -> tuple[dict[str, FileIndex], dict[str, FileIndex | None]]:
+    """The ast index of every file: from the cache by content hash, else computed (in parallel).
+    Also, for each module indexed anew, the index the cache held for its file's last content."""
     from chanlint.index.relevance import index_many
 
     indexes: dict[str, FileIndex] = {}
+    replaced: dict[str, FileIndex | None] = {}
     todo = []
     for path, (source, _) in sources.items():
         cached = cache.index_for(str(path), hashes[str(path)]) if cache is not None else None
@@ -485,8 +494,33 @@ def _index_all(sources, hashes, tokens, cache, options) -> dict[str, FileIndex]:
     for (path, source), index in zip(todo, results, strict=True):
         indexes[source.module] = index
         if cache is not None:
+            replaced[source.module] = cache.last_index(str(path))
             cache.store_index(str(path), hashes[str(path)], index)
-    return indexes
+    return indexes, replaced
+
+
+def _same_class_graph(
+    memo: RunMemo,
+    hashes: dict[str, str],
+    roots: tuple[str, ...],
+    dag_layout: tuple,
+    indexes: dict[str, FileIndex],
+    replaced: dict[str, FileIndex | None],
+) -> bool:
+    """Whether the modules that may define entry classes are those the memo found: the same
+    files under the same names, and every file indexed anew declaring the same imports and
+    classes as before (what entry_class_modules reads), as after most edits."""
+    if memo.entry_modules is None or memo.scanned != hashes.keys():
+        return False
+    if memo.import_roots != roots or memo.dag_layout != dag_layout:
+        return False
+    for module, old in replaced.items():
+        new = indexes[module]
+        if old is None or (old.problem is None) != (new.problem is None):
+            return False  # a file that stops (or starts) parsing leaves (or joins) the named modules
+        if old.imports != new.imports or old.classes != new.classes:
+            return False
+    return True
 
 
 def _run_key(settings: Settings, options: CheckOptions) -> str:
@@ -535,18 +569,23 @@ def _eager_paths(
     catalog,
     settings: Settings,
     options: CheckOptions,
-) -> set[Path]:
-    """Files to parse with libcst up front: those that may hold an entry point (see index.relevance)."""
+    entry_modules: frozenset[str] | None = None,
+) -> tuple[set[Path], frozenset[str] | None]:
+    """Files to parse with libcst up front: those that may hold an entry point (see
+    index.relevance); and the modules that may define entry classes (`entry_modules`, when
+    known to be unchanged: see _same_class_graph)."""
     from chanlint.index.relevance import entry_class_modules
 
     if options.parse_everything:
-        return set(sources)
-    wanted = [*catalog.marker("trigger_base"), *catalog.marker("notifier_base")]
-    if options.all_entrypoints or _task_entries_matter(settings):
-        wanted += catalog.marker("operator_base")
-    names = {name: source.module for source, _ in sources.values() for name in (source.module, *source.aliases)}
-    packages = frozenset(source.module for source, _ in sources.values() if source.is_package)
-    entry_modules = entry_class_modules(indexes, names, catalog, tuple(wanted), catalog.declared_bases, packages)
+        return set(sources), None
+    if entry_modules is None:
+        wanted = [*catalog.marker("trigger_base"), *catalog.marker("notifier_base")]
+        if options.all_entrypoints or _task_entries_matter(settings):
+            wanted += catalog.marker("operator_base")
+        names = {name: source.module for source, _ in sources.values() for name in (source.module, *source.aliases)}
+        packages = frozenset(source.module for source, _ in sources.values() if source.is_package)
+        found = entry_class_modules(indexes, names, catalog, tuple(wanted), catalog.declared_bases, packages)
+        entry_modules = frozenset(found)
     task_words = (b"task",) if options.all_entrypoints or _task_entries_matter(settings) else ()
     return {
         path
@@ -555,7 +594,7 @@ def _eager_paths(
         or source.module in entry_modules
         or indexes[source.module].has_registration_token
         or any(w in _content(sources, hashes, path) for w in task_words)
-    }
+    }, entry_modules
 
 
 def _content(sources: dict[Path, tuple[SourceFile, bytes | None]], hashes: dict[str, str], path: Path) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -229,8 +230,7 @@ def module_names(path: Path, roots: list[Path]) -> list[str]:
     """Dotted names the file is importable as, most specific import root first."""
     names: list[str] = []
     text = str(path)
-    for root in sorted(roots, key=lambda r: len(r.parts), reverse=True):
-        prefix = str(root).rstrip(os.sep) + os.sep
+    for prefix in _root_prefixes(tuple(roots)):
         if not text.startswith(prefix):
             continue
         parts = text[len(prefix) :].split(os.sep)
@@ -242,6 +242,13 @@ def module_names(path: Path, roots: list[Path]) -> list[str]:
     if not names:
         names.append(path.stem)
     return names
+
+
+@functools.lru_cache(maxsize=8)
+def _root_prefixes(roots: tuple[Path, ...]) -> tuple[str, ...]:
+    """The roots as path prefixes, deepest first (asked once per file: computed once per run)."""
+    ordered = sorted(roots, key=lambda r: len(r.parts), reverse=True)
+    return tuple(str(root).rstrip(os.sep) + os.sep for root in ordered)
 
 
 def in_dag_folders(path: Path, layout: Layout) -> bool:

@@ -26,7 +26,7 @@ from pathlib import Path
 from chanlint import __version__
 from chanlint.discover.files import FileStat, FolderStamp, folder_unchanged, stat_of
 
-CACHE_FORMAT = 10
+CACHE_FORMAT = 11
 RUNS_FILE = "runs-v1.pickle"
 INDEX_FILE = "index-v1.pickle"
 TASKS_FILE = "tasks-v1.pickle"
@@ -103,6 +103,11 @@ class RunMemo:
     # plugins/include ones), and the files in them whose content passes the safe-mode test.
     dag_layout: tuple = ()
     safe_mode: frozenset[str] = frozenset()
+    # The modules that may define entry classes (index.relevance.entry_class_modules), and the
+    # import roots they were named under: an edit that keeps every file's imports and classes
+    # keeps them (see api._same_class_graph). None: not computed (every file was parsed).
+    entry_modules: frozenset[str] | None = None
+    import_roots: tuple[str, ...] = ()
 
     def trusted_hash(self, path: str, st: FileStat | None) -> str | None:
         """The content hash of a scanned file whose stat is the one recorded here, and old enough
@@ -214,6 +219,11 @@ class Cache:
     def index_for(self, path: str, digest: str):
         cached = self.indexes.get(path)
         return cached[1] if cached is not None and cached[0] == digest else None
+
+    def last_index(self, path: str):
+        """The index of the content the file had when last indexed, whatever that was."""
+        cached = self.indexes.get(path)
+        return cached[1] if cached is not None else None
 
     def store_index(self, path: str, digest: str, index: object) -> None:
         self.indexes[path] = (digest, index)
