@@ -31,9 +31,9 @@ def available_versions() -> list[str]:
 
 def catalog_stamp() -> str:
     """Changes whenever any bundled catalog data changes (part of every cache key)."""
-    import hashlib
+    from chanlint.digest import blake2b
 
-    digest = hashlib.blake2b(digest_size=12)
+    digest = blake2b(digest_size=12)
     for name in sorted(p.name for p in DATA.iterdir() if p.name.endswith(".toml")):
         digest.update(name.encode())
         digest.update((DATA / name).read_bytes())

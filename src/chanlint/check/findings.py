@@ -1,38 +1,15 @@
-"""What chanlint reports: findings, and the rule metadata they point to."""
+"""What chanlint reports: findings (each rule's metadata is in check.rule)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from chanlint.resolve.sites import Frame, resolve_frame
 
 if TYPE_CHECKING:
+    from chanlint.check.rule import Rule
     from chanlint.resolve.evaluator import Use
-
-
-@dataclass(frozen=True)
-class Example:
-    """A mini repository (path -> source) and the (code, line) findings it must produce."""
-
-    files: dict[str, str]
-    expect: tuple[tuple[str, int], ...] = ()
-    config: dict = field(default_factory=dict)
-    options: dict = field(default_factory=dict)  # CheckOptions fields, e.g. show_unused_suppressions
-    symlinks: dict[str, str] = field(default_factory=dict)  # link path -> target (relative or absolute)
-    unreadable: tuple[str, ...] = ()  # files whose reading fails (simulated: tests run as root)
-
-
-@dataclass(frozen=True)
-class Rule:
-    code: str
-    name: str
-    severity: str
-    summary: str
-    explanation: str
-    valid: tuple[Example, ...] = ()
-    invalid: tuple[Example, ...] = ()
-    trap: str = ""  # the catalog [traps] entry this rule reports, if any
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ free; it is the one ruff uses: select/ignore, per-file-ignores, noqa, baseline.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -15,8 +14,8 @@ from pathlib import Path
 
 from chanlint.check.findings import Finding, finding_in_file
 
-NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
-IGNORE = re.compile(r"#\s*chanlint:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
+NOQA = r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?"
+IGNORE = r"#\s*chanlint:\s*ignore(?:\[(?P<codes>[^\]]*)\])?"
 BASELINE_FORMAT = 1
 
 
@@ -73,7 +72,7 @@ def read_suppressions(path: str) -> list[Suppression]:
                 continue
             line, column = token.start
             for pattern, ours_always in ((IGNORE, True), (NOQA, False)):
-                match = pattern.search(token.string)
+                match = re.search(pattern, token.string, re.IGNORECASE)  # compiled once, by re's cache
                 if match is None:
                     continue
                 codes = frozenset(c.upper() for c in re.split(r"[\s,]+", match.group("codes") or "") if c)
@@ -104,6 +103,8 @@ def identity(finding: Finding, root: Path) -> tuple[str, ...]:
 
 def fingerprint(finding: Finding, root: Path, occurrence: int) -> str:
     """Stable across line shifts; `occurrence` tells identical findings in one function apart."""
+    import hashlib  # only a baseline needs it
+
     parts = (*identity(finding, root), str(occurrence))
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 

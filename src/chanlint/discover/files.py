@@ -327,14 +327,14 @@ def folder_listing(folder: str) -> tuple[frozenset[str], FolderStamp | None]:
 def _fingerprint(entries: list[os.DirEntry]) -> str:
     """The entries ModuleFinder.find can use: `name.py` (and whether it is a regular file) and
     `name` (a package's folder), for identifier names; nothing else can be imported."""
-    import hashlib
+    from chanlint.digest import blake2b
 
     keys = sorted(
         f"{e.name}:{int(e.is_file(follow_symlinks=False))}"
         for e in entries
         if e.name.isidentifier() or (e.name.endswith(".py") and e.name[:-3].isidentifier())
     )
-    return hashlib.blake2b("\0".join(keys).encode(), digest_size=16).hexdigest()
+    return blake2b("\0".join(keys).encode(), digest_size=16).hexdigest()
 
 
 def folder_unchanged(folder: str, stamp: FolderStamp | None, recent: int) -> bool:

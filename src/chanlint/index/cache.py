@@ -17,13 +17,13 @@ what its records assume), so that is harmless.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from chanlint import __version__
+from chanlint.digest import blake2b
 from chanlint.discover.files import FileStat, FolderStamp, folder_unchanged, stat_of
 
 CACHE_FORMAT = 11
@@ -37,7 +37,7 @@ RACY_NS = 2_000_000_000
 
 
 def content_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return blake2b(data, digest_size=16).hexdigest()
 
 
 def hash_file(path: str) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chanlint.check.findings import Rule
+from chanlint.check.rule import Rule
 from chanlint.check.rules import (
     chl001_outside_union,
     chl002_outside_policy,

@@ -1,6 +1,6 @@
 """CHL001: a message the process's supervisor does not accept."""
 
-from chanlint.check.findings import Example, Rule
+from chanlint.check.rule import Example, Rule
 
 RULE = Rule(
     code="CHL001",

@@ -1,6 +1,6 @@
 """CHL002: a message Airflow accepts but the project's policy does not allow."""
 
-from chanlint.check.findings import Example, Rule
+from chanlint.check.rule import Example, Rule
 
 RULE = Rule(
     code="CHL002",

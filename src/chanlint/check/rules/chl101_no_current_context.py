@@ -1,6 +1,6 @@
 """CHL101: get_current_context() where Airflow has set no current context."""
 
-from chanlint.check.findings import Example, Rule
+from chanlint.check.rule import Example, Rule
 
 RULE = Rule(
     code="CHL101",

@@ -1,6 +1,6 @@
 """CHL102: an AsyncCallback whose function lives in the DAG file: the triggerer cannot import it."""
 
-from chanlint.check.findings import Example, Rule
+from chanlint.check.rule import Example, Rule
 
 RULE = Rule(
     code="CHL102",

@@ -1,6 +1,6 @@
 """CHL103: a deadline callback that reads its context as if it were a task's."""
 
-from chanlint.check.findings import Example, Rule
+from chanlint.check.rule import Example, Rule
 
 RULE = Rule(
     code="CHL103",

@@ -1,6 +1,6 @@
 """CHL104: task lifecycle actions (skip, fail, defer, trigger a run) outside a task's execute()."""
 
-from chanlint.check.findings import Example, Rule
+from chanlint.check.rule import Example, Rule
 
 RULE = Rule(
     code="CHL104",

@@ -1,6 +1,6 @@
 """CHL105: a supervisor call while the triggerer imports a trigger's module or runs its __init__."""
 
-from chanlint.check.findings import Example, Rule
+from chanlint.check.rule import Example, Rule
 
 RULE = Rule(
     code="CHL105",

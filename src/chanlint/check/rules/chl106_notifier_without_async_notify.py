@@ -1,6 +1,6 @@
 """CHL106: a notifier class given to AsyncCallback that has no async_notify()."""
 
-from chanlint.check.findings import Example, Rule
+from chanlint.check.rule import Example, Rule
 
 RULE = Rule(
     code="CHL106",

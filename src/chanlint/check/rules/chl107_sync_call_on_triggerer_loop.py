@@ -1,6 +1,6 @@
 """CHL107: a blocking SDK call on the triggerer's event loop, before Airflow 3.2."""
 
-from chanlint.check.findings import Example, Rule
+from chanlint.check.rule import Example, Rule
 
 RULE = Rule(
     code="CHL107",

@@ -1,6 +1,6 @@
 """CHL900: a file chanlint could not parse."""
 
-from chanlint.check.findings import Example, Rule
+from chanlint.check.rule import Example, Rule
 
 RULE = Rule(
     code="CHL900",

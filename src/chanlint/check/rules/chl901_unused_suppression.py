@@ -1,6 +1,6 @@
 """CHL901: a chanlint suppression comment that suppresses nothing."""
 
-from chanlint.check.findings import Example, Rule
+from chanlint.check.rule import Example, Rule
 
 RULE = Rule(
     code="CHL901",

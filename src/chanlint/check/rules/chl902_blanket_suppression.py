@@ -1,6 +1,6 @@
 """CHL902: a blanket suppression (no codes) that silenced a chanlint finding."""
 
-from chanlint.check.findings import Example, Rule
+from chanlint.check.rule import Example, Rule
 
 RULE = Rule(
     code="CHL902",

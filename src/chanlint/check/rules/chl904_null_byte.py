@@ -1,6 +1,6 @@
 """CHL904: null byte."""
 
-from chanlint.check.findings import Example, Rule
+from chanlint.check.rule import Example, Rule
 
 RULE = Rule(
     code="CHL904",

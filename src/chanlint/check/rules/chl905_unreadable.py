@@ -1,6 +1,6 @@
 """CHL905: unreadable file."""
 
-from chanlint.check.findings import Example, Rule
+from chanlint.check.rule import Example, Rule
 
 RULE = Rule(
     code="CHL905",

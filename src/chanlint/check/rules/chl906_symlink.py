@@ -1,6 +1,6 @@
 """CHL906: symlink skipped."""
 
-from chanlint.check.findings import Example, Rule
+from chanlint.check.rule import Example, Rule
 
 RULE = Rule(
     code="CHL906",

@@ -1,6 +1,6 @@
 """CHL907: file over the size limit."""
 
-from chanlint.check.findings import Example, Rule
+from chanlint.check.rule import Example, Rule
 
 RULE = Rule(
     code="CHL907",

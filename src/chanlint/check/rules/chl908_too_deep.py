@@ -1,6 +1,6 @@
 """CHL908: nesting too deep."""
 
-from chanlint.check.findings import Example, Rule
+from chanlint.check.rule import Example, Rule
 
 RULE = Rule(
     code="CHL908",
