@@ -287,3 +287,29 @@ def test_a_touched_module_outside_the_scan_is_compared_once_then_trusted(tmp_pat
     read = reads_during(monkeypatch, run_dags)
     assert [p for p in read if p.endswith(".py")] == []
     assert results[-1].from_cache and keys(results[-1]) == keys(results[0])
+
+
+def test_a_warm_run_loads_neither_the_analysis_nor_the_rules(tmp_path) -> None:
+    """What the README promises of a run answered from the cache (most of its time is imports):
+    no libcst, rich, catalog model or rules."""
+    import subprocess
+    import sys
+
+    folder, cache = copied_fixture(tmp_path), tmp_path / "cache"
+    script = (
+        "import sys\n"
+        "from chanlint.cli import main\n"
+        "try:\n"
+        f"    main(['check', '--quiet', '--format', 'concise', '--cache-dir', {str(cache)!r}, {str(folder)!r}])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    loaded = []
+    for _ in range(2):  # cold, then warm
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+        loaded.append(set(done.stderr.split()))
+    cold, warm = loaded
+    heavy = {"libcst", "rich", "chanlint.catalog.model", "chanlint.check.rules", "chanlint.check.rule"}
+    assert heavy - {"rich"} <= cold  # the names are right: a cold run loads them (concise: no rich)
+    assert not heavy & warm

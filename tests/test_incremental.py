@@ -300,11 +300,16 @@ class Waiting(Base):
 """
 
 
+PLAIN_BASE = "class Base:\n    pass\n"
+IMPORTED_BASE = "from airflow.triggers.base import BaseTrigger\n\n\n"
+TRIGGER_BASE = IMPORTED_BASE + "class Base(BaseTrigger):\n    pass\n"
+
+
 @pytest.mark.parametrize(
     "before, after",
     [
-        ("class Base:\n    pass\n", "from airflow.triggers.base import BaseTrigger\n\n\nclass Base(BaseTrigger):\n    pass\n"),
-        ("from airflow.triggers.base import BaseTrigger\n\n\nclass Base:\n    pass\n", "from airflow.triggers.base import BaseTrigger\n\n\nclass Base(BaseTrigger):\n    pass\n"),
+        (PLAIN_BASE, TRIGGER_BASE),
+        (IMPORTED_BASE + PLAIN_BASE, TRIGGER_BASE),
         ("from other import Base\n", "from airflow.triggers.base import BaseTrigger as Base\n"),
     ],
     ids=["imports-and-classes", "classes", "imports"],
