@@ -343,3 +343,25 @@ def test_an_edit_that_keeps_imports_and_classes_reuses_which_modules_define_entr
     after = run(project, cache)
     assert not calls and after.tasks_run > 0  # analysed, with the relevance of the last run
     assert shown(after, project) == shown(run(project, None), project) and calls == [1]
+
+
+def test_a_run_that_starts_over_judges_entry_classes_by_what_the_memo_saw(tmp_path: Path) -> None:
+    """A run sent back to reading every file (see the test above) finds the files it indexed
+    before starting over already in the index cache: the classes edited then still count as
+    edited, and the class that became a trigger is found."""
+    folder = copied_fixture(tmp_path)
+    write_tree(folder, {"dags/triggers.py": TRIGGERS, "include/bases.py": PLAIN_BASE})
+    settle(folder)
+    cache = tmp_path / "cache"
+    run(folder, cache)
+    (folder / "include" / "bases.py").write_text(TRIGGER_BASE, encoding="utf-8")
+    helpers = folder / "include" / "helpers.py"
+    old = helpers.stat()
+    helpers.write_text(helpers.read_text(encoding="utf-8").replace('V.set("setting", "on")', 'V.get("setting", "on")'))
+    os.utime(helpers, ns=(old.st_atime_ns, old.st_mtime_ns))  # trusted by its stat, then found changed
+    dag = folder / "dags" / "pipeline.py"
+    dag.write_text(dag.read_text(encoding="utf-8") + "\nX = 1\n", encoding="utf-8")
+    after = run(folder, cache)
+    triggers = [(e.kind, e.name) for e in after.entrypoints if e.kind == "trigger"]
+    assert triggers and triggers == [(e.kind, e.name) for e in run(folder, None).entrypoints if e.kind == "trigger"]
+    assert shown(after, folder) == shown(run(folder, None), folder)

@@ -194,7 +194,7 @@ def _check_contents(
         eager = {Path(p) for p in memo.relevant}  # what is relevant follows from contents and settings alone
         entry_modules = memo.entry_modules
     else:
-        same_graph = memo is not None and _same_class_graph(memo, hashes, roots, dag_layout, indexes, replaced)
+        same_graph = memo is not None and _same_class_graph(memo, hashes, roots, dag_layout, replaced)
         known = memo.entry_modules if same_graph else None  # type: ignore[union-attr]
         eager, entry_modules = _eager_paths(sources, hashes, indexes, catalog, settings, options, known)
     report = Report(__version__, catalog.airflow, walk.scanned, [], [], settings.version_note)
@@ -475,13 +475,14 @@ class AnalysisInputs:
     reused: int = 0
 
 
-def _index_all(sources, hashes, tokens, cache, options) -> tuple[dict[str, FileIndex], dict[str, FileIndex | None]]:
+def _index_all(sources, hashes, tokens, cache, options) -> tuple[dict[str, FileIndex], dict[str, tuple]]:
     """The ast index of every file: from the cache by content hash, else computed (in parallel).
-    Also, for each module indexed anew, the index the cache held for its file's last content."""
+    Also, for each file indexed anew: (the hash and index the cache held for it, or None; its
+    new index)."""
     from chanlint.index.relevance import index_many
 
     indexes: dict[str, FileIndex] = {}
-    replaced: dict[str, FileIndex | None] = {}
+    replaced: dict[str, tuple] = {}
     todo = []
     for path, (source, _) in sources.items():
         cached = cache.index_for(str(path), hashes[str(path)]) if cache is not None else None
@@ -494,7 +495,7 @@ def _index_all(sources, hashes, tokens, cache, options) -> tuple[dict[str, FileI
     for (path, source), index in zip(todo, results, strict=True):
         indexes[source.module] = index
         if cache is not None:
-            replaced[source.module] = cache.last_index(str(path))
+            replaced[str(path)] = (cache.last_index(str(path)), index)
             cache.store_index(str(path), hashes[str(path)], index)
     return indexes, replaced
 
@@ -504,19 +505,25 @@ def _same_class_graph(
     hashes: dict[str, str],
     roots: tuple[str, ...],
     dag_layout: tuple,
-    indexes: dict[str, FileIndex],
-    replaced: dict[str, FileIndex | None],
+    replaced: dict[str, tuple],
 ) -> bool:
     """Whether the modules that may define entry classes are those the memo found: the same
-    files under the same names, and every file indexed anew declaring the same imports and
-    classes as before (what entry_class_modules reads), as after most edits."""
+    files under the same names, and every file whose content the memo did not see declaring
+    the same imports and classes as in the content it saw (what entry_class_modules reads), as
+    after most edits. Where that content's index is not at hand, the answer is no."""
     if memo.entry_modules is None or memo.scanned != hashes.keys():
         return False
     if memo.import_roots != roots or memo.dag_layout != dag_layout:
         return False
-    for module, old in replaced.items():
-        new = indexes[module]
-        if old is None or (old.problem is None) != (new.problem is None):
+    for path, digest in hashes.items():
+        seen = memo.hashes.get(path)
+        if seen == digest:
+            continue
+        before, new = replaced.get(path, (None, None))
+        if before is None or before[0] != seen:
+            return False  # e.g. indexed by a run that started over (see _StaleTrust): not the memo's
+        old = before[1]
+        if (old.problem is None) != (new.problem is None):
             return False  # a file that stops (or starts) parsing leaves (or joins) the named modules
         if old.imports != new.imports or old.classes != new.classes:
             return False

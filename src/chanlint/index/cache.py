@@ -220,10 +220,9 @@ class Cache:
         cached = self.indexes.get(path)
         return cached[1] if cached is not None and cached[0] == digest else None
 
-    def last_index(self, path: str):
-        """The index of the content the file had when last indexed, whatever that was."""
-        cached = self.indexes.get(path)
-        return cached[1] if cached is not None else None
+    def last_index(self, path: str) -> tuple[str, object] | None:
+        """(content hash, index) of the file as last indexed, whatever its content was then."""
+        return self.indexes.get(path)
 
     def store_index(self, path: str, digest: str, index: object) -> None:
         self.indexes[path] = (digest, index)
