@@ -66,6 +66,27 @@ def test_a_new_file_that_an_import_was_missing_recomputes(tmp_path) -> None:
     assert not after.from_cache and len(after.findings) == len(before.findings) + 1
 
 
+def test_a_new_package_below_missing_folders_recomputes(tmp_path) -> None:
+    """An import that found nothing, three folders deep: the package that appears there, with
+    the folders above it, is found (see index.cache.folders_hold)."""
+    folder, cache = copied_fixture(tmp_path), tmp_path / "cache"
+    dag = folder / "dags" / "late.py"
+    dag.write_text(
+        "from airflow.sdk import DAG\nfrom include.deep.er.later import cb\n"
+        "with DAG('late', on_failure_callback=cb):\n    pass\n"
+    )
+    settle(folder)
+    before = cached_check(folder, cache)
+    assert cached_check(folder, cache).from_cache
+    package = folder / "include" / "deep" / "er"
+    package.mkdir(parents=True)
+    for init in (folder / "include" / "deep" / "__init__.py", package / "__init__.py"):
+        init.write_text("")
+    (package / "later.py").write_text("def cb(context):\n    context['ti'].xcom_push(key='k', value=1)\n")
+    after = cached_check(folder, cache)
+    assert not after.from_cache and len(after.findings) == len(before.findings) + 1
+
+
 def test_a_corrupt_cache_is_ignored_and_rewritten(tmp_path) -> None:
     folder, cache = copied_fixture(tmp_path), tmp_path / "cache"
     cache.mkdir()

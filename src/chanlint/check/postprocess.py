@@ -103,7 +103,7 @@ def identity(finding: Finding, root: Path) -> tuple[str, ...]:
 
 def fingerprint(finding: Finding, root: Path, occurrence: int) -> str:
     """Stable across line shifts; `occurrence` tells identical findings in one function apart."""
-    import hashlib  # only a baseline needs it
+    import hashlib  # loads OpenSSL: only a run with findings needs it
 
     parts = (*identity(finding, root), str(occurrence))
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]

@@ -17,6 +17,7 @@ what its records assume), so that is harmless.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 from dataclasses import dataclass, field
@@ -79,7 +80,13 @@ def folders_hold(folders: dict[str, FolderStamp | None], taken_at: int) -> bool:
     appeared); an mtime too close to when the stamps were taken proves nothing, like a file's
     stat, and the folder is listed again."""
     recent = taken_at - RACY_NS
-    return all(folder_unchanged(f, stamp, recent) for f, stamp in folders.items())
+    return all(
+        folder_unchanged(f, stamp, recent)
+        for f, stamp in folders.items()
+        # Most are missing folders (imports of what is not scanned), many below a missing folder
+        # that is itself here: while that one is missing, so are they (no stat needed).
+        if stamp is not None or folders.get(os.path.dirname(f), 0) is not None
+    )
 
 
 @dataclass
@@ -196,11 +203,16 @@ class Cache:
         return self._indexes
 
     def _read(self, name: str) -> dict:
+        collecting = gc.isenabled()
+        gc.disable()  # unpickling builds thousands of containers that all live: a pass finds nothing
         try:
             with open(self.folder / name, "rb") as handle:
                 data = pickle.load(handle)
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError, TypeError):
             return {}
+        finally:
+            if collecting:
+                gc.enable()
         if isinstance(data, _Stamped) and data.stamp == self.stamp and isinstance(data.data, dict):
             return data.data
         return {}
