@@ -365,3 +365,24 @@ def test_a_run_that_starts_over_judges_entry_classes_by_what_the_memo_saw(tmp_pa
     triggers = [(e.kind, e.name) for e in after.entrypoints if e.kind == "trigger"]
     assert triggers and triggers == [(e.kind, e.name) for e in run(folder, None).entrypoints if e.kind == "trigger"]
     assert shown(after, folder) == shown(run(folder, None), folder)
+
+
+def test_an_edit_unpickles_only_the_indexes_it_uses(tmp_path: Path, monkeypatch) -> None:
+    """The index file keeps each file's index pickled on its own (index.cache.StoredIndex): a
+    run after an edit that keeps imports and classes reads the few its tasks parse."""
+    import pickle
+
+    from chanlint.index import cache as cache_module
+
+    project, cache = real_project(tmp_path), tmp_path / "cache"
+    run(project, cache)
+    edited = project / "dags" / "example_xcom.py"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nX = 1\n", encoding="utf-8")
+    unpickled: list[int] = []
+    real_loads = pickle.loads
+    monkeypatch.setattr(cache_module.pickle, "loads", lambda data: unpickled.append(1) or real_loads(data))
+    after = run(project, cache)
+    monkeypatch.setattr(cache_module.pickle, "loads", real_loads)
+    scanned = len(list(project.rglob("*.py")))
+    assert after.tasks_run == 1 and 0 < len(unpickled) < 20 < scanned
+    assert shown(after, project) == shown(run(project, None), project)
