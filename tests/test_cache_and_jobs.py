@@ -6,6 +6,8 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from chanlint.api import CheckOptions, check
 from chanlint.config import load_settings
 from chanlint.index.cache import INDEX_FILE, RUNS_FILE
@@ -52,37 +54,27 @@ def test_changing_a_file_nothing_reads_reuses(tmp_path) -> None:
     assert after.from_cache and keys(after) == keys(before)
 
 
-def test_a_new_file_that_an_import_was_missing_recomputes(tmp_path) -> None:
+@pytest.mark.parametrize(
+    "module, packages",
+    [("include.later", ()), ("include.deep.er.later", ("include/deep", "include/deep/er"))],
+    ids=["in-a-folder-listed", "three-folders-deep"],
+)
+def test_a_new_file_that_an_import_was_missing_recomputes(tmp_path, module: str, packages: tuple[str, ...]) -> None:
+    """An import that found nothing: the file that appears for it (with the packages above it,
+    none of which existed) is found (see index.cache.folders_hold)."""
     folder, cache = copied_fixture(tmp_path), tmp_path / "cache"
     dag = folder / "dags" / "late.py"
     dag.write_text(
-        "from airflow.sdk import DAG\nfrom include.later import cb\n"
-        "with DAG('late', on_failure_callback=cb):\n    pass\n"
-    )
-    settle(folder)
-    before = cached_check(folder, cache)
-    (folder / "include" / "later.py").write_text("def cb(context):\n    context['ti'].xcom_push(key='k', value=1)\n")
-    after = cached_check(folder, cache)
-    assert not after.from_cache and len(after.findings) == len(before.findings) + 1
-
-
-def test_a_new_package_below_missing_folders_recomputes(tmp_path) -> None:
-    """An import that found nothing, three folders deep: the package that appears there, with
-    the folders above it, is found (see index.cache.folders_hold)."""
-    folder, cache = copied_fixture(tmp_path), tmp_path / "cache"
-    dag = folder / "dags" / "late.py"
-    dag.write_text(
-        "from airflow.sdk import DAG\nfrom include.deep.er.later import cb\n"
-        "with DAG('late', on_failure_callback=cb):\n    pass\n"
+        f"from airflow.sdk import DAG\nfrom {module} import cb\nwith DAG('late', on_failure_callback=cb):\n    pass\n"
     )
     settle(folder)
     before = cached_check(folder, cache)
     assert cached_check(folder, cache).from_cache
-    package = folder / "include" / "deep" / "er"
-    package.mkdir(parents=True)
-    for init in (folder / "include" / "deep" / "__init__.py", package / "__init__.py"):
-        init.write_text("")
-    (package / "later.py").write_text("def cb(context):\n    context['ti'].xcom_push(key='k', value=1)\n")
+    for package in packages:
+        (folder / package).mkdir()
+        (folder / package / "__init__.py").write_text("")
+    later = folder.joinpath(*module.split(".")).with_suffix(".py")
+    later.write_text("def cb(context):\n    context['ti'].xcom_push(key='k', value=1)\n")
     after = cached_check(folder, cache)
     assert not after.from_cache and len(after.findings) == len(before.findings) + 1
 
