@@ -164,9 +164,36 @@ def shape(module: ModuleInfo) -> dict[str, list[tuple]]:
     return result
 
 
+class _CollectOutside(_Collect):
+    """The nodes of code outside any def (a lazy def's stub stands where the def was)."""
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.FunctionDef):
+            self.nodes.extend(node.decorators)
+            return False
+        return super().on_visit(node)
+
+
+def outside_shape(module: ModuleInfo) -> list[tuple]:
+    """The module's and its classes' own code (what follows a lazy body included), with where
+    each node starts (a node holding a lazy body ends where the body's placeholder does)."""
+    collect = _CollectOutside()
+    module.tree.visit(collect)
+    spots = []
+    for n in collect.nodes:
+        if isinstance(n, TRIVIA):
+            continue
+        pos = module.position(n, "<module>")
+        value = getattr(n, "value", None)
+        where = (pos.start.line, pos.start.column) if pos else None
+        spots.append((type(n).__name__, value if isinstance(value, str) else None, where))
+    return spots
+
+
 def assert_same_as_full_parse(text: str) -> ModuleInfo:
     lazy = lazily(text)
     full = parse_module(_source(), text)
+    assert outside_shape(lazy) == outside_shape(full)
     materialise(lazy)
     assert shape(lazy) == shape(full)
     assert set(lazy.classes) == set(full.classes)
@@ -273,6 +300,38 @@ def test_a_string_that_looks_like_a_placeholder_is_code(monkeypatch) -> None:
     assert module.functions["mod.f"].lazy_lines is None
     assert module.functions["mod.g"].lazy_lines == (4, 5)
     assert_same_as_full_parse(text)
+
+
+def test_left_out_lines_are_not_parsed_and_what_follows_keeps_its_lines() -> None:
+    """The skeleton holds one line per lazy body: libcst makes nodes of every blank line."""
+    f = "def f():\n" + "    x = 1\n" * 40
+    text = f + "\n\nclass A:\n    def g(self):\n" + "        y = 2\n" * 30 + "    z = 3\n\n\nw = 4\n"
+    module = assert_same_as_full_parse(text)
+    assert len(split_lines(lazily(text).tree.code)) < 15
+    w = module.tree.body[-1]
+    assert module.line_of(w) == len(split_lines(text))
+
+
+def test_a_skeleton_libcst_refuses_gives_the_full_parse(monkeypatch) -> None:
+    """Where the skeleton does not parse, the whole file is parsed, so an error is placed by the
+    file's own lines (and a file that parses whole is analysed whole)."""
+    from chanlint.index import modules
+
+    parse = modules._cst_parse
+
+    def refuse_skeletons(text: str) -> cst.Module:
+        if "chanlint:lazy:" in text:
+            raise cst.ParserSyntaxError("refused", lines=[text], raw_line=1, raw_column=0)
+        return parse(text)
+
+    monkeypatch.setattr(modules, "_cst_parse", refuse_skeletons)
+    module = lazily(TRICKY)
+    assert not module.lazy_mark and all(f.lazy_lines is None for f in module.functions.values())
+    assert shape(module) == shape(parse_module(_source(), TRICKY))
+    bad = TRICKY + "\n\nx = (\n"
+    with pytest.raises(cst.ParserSyntaxError) as raised:
+        parse_module(_source(), bad, index_file("mod", False, TRICKY.encode(), ()).lazy_bodies)
+    assert raised.value.raw_line == len(split_lines(bad))
 
 
 def test_split_lines_counts_lines_like_python() -> None:

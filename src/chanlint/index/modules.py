@@ -2,17 +2,20 @@
 
 Most of a module is function bodies, and most functions never run in an analysis: a body the
 file's ast index marks lazy (see index.relevance) is left out of the libcst parse (its lines
-blanked, so every other node keeps its position) and parsed on its own the first time the
-function runs. A def without decorators is left out whole, header too (a stub `def name()`
-stands in for it until then: evaluating a def without decorators reads nothing but its name).
+replaced by one placeholder line, the lines after it shifted back into place when positions
+are read) and parsed on its own the first time the function runs. A def without decorators is
+left out whole, header too (a stub `def name()` stands in for it until then: evaluating a def
+without decorators reads nothing but its name).
 The result is a full parse's tree, at a fraction of the cost (only layout differs: blank lines
-and comments around a lazy body may attach to other nodes).
+and comments around a lazy body may attach to other nodes, and a node holding one, a class or
+an `if`, ends where its placeholder does).
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +85,10 @@ class ModuleInfo:
     on_define: Callable[[dict[str, FunctionInfo]], None] | None = None  # told of defs found in bodies
     on_refusal: Callable[[ModuleInfo, int, str], None] | None = None  # told when a refused def is needed
     _positions: dict[cst.CSTNode, CodeRange] | None = None  # the parsed file's (its lazy bodies apart)
+    # Where the skeleton's lines stop matching the file's: from each line on (first list), the
+    # lines its left-out bodies took before it (second list). See _skeleton.
+    _shift_from: list[int] = field(default_factory=list)
+    _shift_by: list[int] = field(default_factory=list)
     # Bodies parsed later, each with the lines to add to its positions as parsed alone; their
     # positions once computed; and which one holds each function's code (by qualname).
     _fragments: list[tuple[cst.Module, int]] = field(default_factory=list)
@@ -110,7 +117,7 @@ class ModuleInfo:
             if found is not None:
                 return found
         elif function:  # the module's or a class's own code, or a function parsed with the file
-            found = self._skeleton_positions().get(node)
+            found = self._in_skeleton(node)
             if found is not None:
                 return found
         found = self._in_any_fragment(node)
@@ -118,14 +125,26 @@ class ModuleInfo:
             return found
         stub = self._whole_defs.get(node)
         if stub is not None:  # a def whose body was parsed later: its header's start to its body's end
-            head, body = self._skeleton_positions().get(stub), self._in_any_fragment(node.body)
+            head, body = self._in_skeleton(stub), self._in_any_fragment(node.body)
             return CodeRange(head.start, body.end) if head is not None and body is not None else None
-        return self._skeleton_positions().get(node)
+        return self._in_skeleton(node)
 
-    def _skeleton_positions(self) -> dict[cst.CSTNode, CodeRange]:
+    def _in_skeleton(self, node: cst.CSTNode) -> CodeRange | None:
+        """A node's position in the file, from its position in the skeleton parsed."""
         if self._positions is None:
             self._positions = dict(_positions_of(self.tree))
-        return self._positions
+        found = self._positions.get(node)
+        if found is None or not self._shift_from:
+            return found
+        start, end = found.start, found.end
+        return CodeRange(
+            CodePosition(start.line + self._shift_at(start.line), start.column),
+            CodePosition(end.line + self._shift_at(end.line), end.column),
+        )
+
+    def _shift_at(self, line: int) -> int:
+        at = bisect_right(self._shift_from, line)
+        return self._shift_by[at - 1] if at else 0
 
     def _in_any_fragment(self, node: cst.CSTNode) -> CodeRange | None:
         for index in range(len(self._fragments)):
@@ -305,8 +324,13 @@ def parse_module(source: SourceFile, text: str, lazy_bodies: tuple[tuple[int, in
     else:
         lines = split_lines(text)
         mark = _fresh_mark(text)
-        tree = _cst_parse(_skeleton(lines, lazy_bodies, mark))
+        skeleton, shift_from, shift_by = _skeleton(lines, lazy_bodies, mark)
+        try:
+            tree = _cst_parse(skeleton)
+        except cst.ParserSyntaxError:  # the whole file then: an error is placed by its own lines
+            return parse_module(source, text)
         module = ModuleInfo(source=source, tree=tree, lines=lines, lazy_mark=mark)
+        module._shift_from, module._shift_by = shift_from, shift_by
     _walk_definitions(module, module.tree.body, "", None, module.functions)
     return module
 
@@ -331,11 +355,20 @@ def _fresh_mark(text: str) -> str:
             return mark
 
 
-def _skeleton(lines: list[str], lazy_bodies: tuple[tuple[int, int, str], ...], mark: str) -> str:
-    """The source with each lazy body replaced by a placeholder naming its lines (a whole def by
-    a stub def around one), then blank lines (so that every node outside them keeps its line
-    and column; a stub's own parameters and columns are not the def's)."""
+def _skeleton(
+    lines: list[str], lazy_bodies: tuple[tuple[int, int, str], ...], mark: str
+) -> tuple[str, list[int], list[int]]:
+    """The source with each lazy body replaced by one placeholder line naming its lines (a whole
+    def by a stub def around one); and the line shifts that map the skeleton's lines back to
+    the file's (from each skeleton line in the first list on, add the second list's number).
+
+    Its lines left out are not blanked: libcst makes nodes of every blank line (0.6 of a
+    skeleton's lines at 1x), a third of the skeleton's parse time. Columns are the file's, but
+    a stub's own parameters and columns are not the def's.
+    """
     out: list[str] = []
+    shift_from: list[int] = []
+    shift_by: list[int] = []
     position = 1
     for first, last, head in sorted(lazy_bodies):
         if first < position or last > len(lines):
@@ -345,12 +378,13 @@ def _skeleton(lines: list[str], lazy_bodies: tuple[tuple[int, int, str], ...], m
         indent = line[: len(line) - len(line.lstrip(" \t\f"))]
         placeholder = f"'{mark}:def:{first}:{last}'" if head else f"'{mark}:{first}:{last}'"
         out.append(f"{indent}{head + '(): ' if head else ''}{placeholder}{_newline_of(line)}")
-        out.extend(_newline_of(line) for line in lines[first:last])
+        shift_from.append(len(out) + 1)  # the next line out is the file's line last + 1
+        shift_by.append(last + 1 - shift_from[-1])
         position = last + 1
     out.extend(lines[position - 1 :])
     if out and not lines[-1].endswith(("\n", "\r")):
         out[-1] = out[-1].rstrip("\r\n")
-    return "".join(out)
+    return "".join(out), shift_from, shift_by
 
 
 def decode_source(data: bytes) -> str:
