@@ -192,7 +192,7 @@ def test_the_walk_sorts_path_strings_as_paths_sort(parts: list[list[str]]) -> No
     assert sorted(paths, key=_path_order) == [str(p) for p in sorted(Path(p) for p in paths)]
 
 
-LIBCST_BUG = "() if 0 else(lambda:())"  # Python accepts it; libcst 1.9 fails (Instagram/LibCST#1061)
+LIBCST_BUG = "() if 0 else(lambda:())"  # Python accepts it; libcst 1.9 fails in validation (Instagram/LibCST#1061)
 MARK = "LIBCST_FAILS_ON_THIS"
 
 
@@ -268,13 +268,33 @@ def test_libcst_failing_on_valid_code_is_a_diagnostic_not_a_crash(
     assert len(analyses) == 2  # the cold run and the first cached one; the edit reused the findings
 
 
-def test_the_real_libcst_failure_is_a_diagnostic_too(tmp_path) -> None:
-    """The construct itself, with the installed libcst: one finding or the other, never a crash."""
+def test_the_real_libcst_failure_is_checked_like_any_file(tmp_path) -> None:
+    """The construct itself, with the installed libcst: it fails in node validation, which
+    chanlint's parse skips (see test_unvalidated_parse), so the file is checked."""
     from tests.helpers import write_tree
 
-    write_tree(
-        tmp_path, {"dags/d.py": f"from airflow.sdk import DAG\n\nx = {LIBCST_BUG}\n\nwith DAG('d'):\n    pass\n"}
-    )
+    callback = "def cb(context):\n    context['ti'].xcom_push(key='k', value=1)\n\n"
+    dag = f"from airflow.sdk import DAG\n\nx = {LIBCST_BUG}\n\n{callback}"
+    dag += "with DAG('d', on_failure_callback=cb):\n    pass\n"
+    write_tree(tmp_path, {"dags/d.py": dag})
     result = CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", str(tmp_path / "dags")])
-    assert result.exit_code in (0, 1), result.output
-    assert {f["code"] for f in json.loads(result.output)["findings"]} <= {"CHL900"}
+    assert result.exit_code == 1, result.output
+    assert [(f["line"], f["code"]) for f in json.loads(result.output)["findings"]] == [(6, "CHL001")]
+
+
+def test_the_node_types_the_evaluator_compares_exactly_have_no_subclasses() -> None:
+    """The evaluator dispatches on `type(node) is cst.X` (isinstance on libcst's ABC classes
+    costs several times more): right only while no parsed node can be a subclass of X."""
+    import inspect
+    import re
+
+    import libcst as cst
+
+    from chanlint.resolve import evaluator
+
+    compared = re.findall(r"kind (?:is|in) \(?((?:cst\.\w+(?:, )?)+)", inspect.getsource(evaluator))
+    names = {name.removeprefix("cst.") for group in compared for name in group.split(", ")}
+    assert {"Name", "Call", "Attribute", "SimpleStatementLine", "Assign"} <= names
+    for name in sorted(names):
+        node_type = getattr(cst, name)
+        assert not inspect.isabstract(node_type) and node_type.__subclasses__() == [], name

@@ -16,28 +16,63 @@ from __future__ import annotations
 import re
 import secrets
 from bisect import bisect_right
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
+from libcst import CSTNode
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
 from chanlint.discover.files import SourceFile
 
 
 class LibcstFailure(Exception):
-    """libcst failed on source that Python accepts: a bug of libcst's (Instagram/LibCST#1061:
-    `() if 0 else(lambda:())` fails with a TypeError), reported as such, never a crash."""
+    """libcst failed on source that Python accepts: a bug of libcst's, reported as such, never
+    a crash (Instagram/LibCST#1061's `() if 0 else(lambda:())` fails only in node validation,
+    which _cst_parse skips)."""
 
 
 def _cst_parse(text: str) -> cst.Module:
     try:
-        return cst.parse_module(text)
+        with _unvalidated_nodes():
+            return cst.parse_module(text)
     except (cst.ParserSyntaxError, RecursionError):
         raise
     except Exception as exc:  # whatever libcst raises on code it should accept
         raise LibcstFailure(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _validation_hook() -> Callable[[CSTNode], None] | None:
+    """libcst's `CSTNode.__post_init__`, if it is the one that does nothing but validate."""
+    hook = CSTNode.__dict__.get("__post_init__")
+    code = getattr(hook, "__code__", None)
+    return hook if code is not None and code.co_names == ("_validate",) else None
+
+
+def _not_validated(node: CSTNode) -> None:
+    """Nodes from the parser hold by construction what validation checks (libcst says as much
+    beside the hook); checking costs a sixth of a parse. A visit (the position pass) makes every
+    node again from its parts, and would check them again: so would a parse's bug of libcst's
+    that only validation finds (Instagram/LibCST#1061)."""
+
+
+_VALIDATION = _validation_hook()
+
+
+@contextmanager
+def _unvalidated_nodes() -> Iterator[None]:
+    """Nodes made meanwhile are not validated, where libcst's hook is the one known (nodes
+    made from a parse only: the parser's, a visit's copies, a body put in its def)."""
+    if _VALIDATION is None:
+        yield
+        return
+    CSTNode.__post_init__ = _not_validated  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        CSTNode.__post_init__ = _VALIDATION  # type: ignore[method-assign]
 
 
 @dataclass
@@ -188,7 +223,8 @@ class ModuleInfo:
         if info.lazy_def:
             info.header = parsed  # every position of it is the fragment's
         else:
-            info.header = stub.with_changes(body=parsed)
+            with _unvalidated_nodes():  # the parsed parts, put together
+                info.header = stub.with_changes(body=parsed)
             self._whole_defs[info.header] = stub
         self._fragment_of[info.qualname] = len(self._fragments)
         self._fragments.append((fragment, offset))
@@ -232,7 +268,8 @@ class ModuleInfo:
 
 
 def _positions_of(tree: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
-    return MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)
+    with _unvalidated_nodes():  # a visit makes each node again (and drops it), validating it
+        return MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)
 
 
 _LAZY = re.compile(r"'(chanlint:lazy:[0-9a-f]+):(def:)?(\d+):(\d+)'")

@@ -154,14 +154,15 @@ class Evaluator:
             self.exec_stmt(stmt, scope)
 
     def exec_stmt(self, stmt: cst.CSTNode, scope: Scope) -> None:
-        if isinstance(stmt, cst.SimpleStatementLine):
+        kind = type(stmt)
+        if kind is cst.SimpleStatementLine:
             for small in stmt.body:
                 self.exec_small(small, scope)
-        elif isinstance(stmt, cst.FunctionDef):
+        elif kind is cst.FunctionDef:
             self.exec_def(stmt, scope)
-        elif isinstance(stmt, cst.ClassDef):
+        elif kind is cst.ClassDef:
             self.exec_class(stmt, scope)
-        elif isinstance(stmt, cst.If):
+        elif kind is cst.If:
             if self._is_type_checking(stmt.test, scope):
                 if stmt.orelse is not None:
                     self.exec_orelse(stmt.orelse, scope)
@@ -170,24 +171,24 @@ class Evaluator:
             self.exec_branch(stmt.body, scope)
             if stmt.orelse is not None:
                 self.exec_orelse(stmt.orelse, scope)
-        elif isinstance(stmt, cst.For):
+        elif kind is cst.For:
             items = self.ev(stmt.iter, scope)
             self.bind(stmt.target, _iter_items(items), scope)
             self.exec_branch(stmt.body, scope)
             if stmt.orelse is not None:
                 self.exec_branch(stmt.orelse.body, scope)
-        elif isinstance(stmt, cst.While):
+        elif kind is cst.While:
             self.ev(stmt.test, scope)
             self.exec_branch(stmt.body, scope)
             if stmt.orelse is not None:
                 self.exec_branch(stmt.orelse.body, scope)
-        elif isinstance(stmt, cst.With):
+        elif kind is cst.With:
             for item in stmt.items:
                 value = self.ev(item.item, scope)
                 if item.asname is not None:
                     self.bind(item.asname.name, value, scope)
             self.exec_suite(stmt.body, scope)
-        elif isinstance(stmt, (cst.Try, cst.TryStar)):
+        elif kind in (cst.Try, cst.TryStar):
             self.exec_branch(stmt.body, scope)
             for handler in stmt.handlers:
                 if handler.type is not None:
@@ -199,7 +200,7 @@ class Evaluator:
                 self.exec_branch(stmt.orelse.body, scope)
             if stmt.finalbody is not None:
                 self.exec_suite(stmt.finalbody.body, scope)
-        elif isinstance(stmt, cst.Match):
+        elif kind is cst.Match:
             self.ev(stmt.subject, scope)
             for case in stmt.cases:
                 self.exec_branch(case.body, scope)
@@ -230,28 +231,29 @@ class Evaluator:
                 self.exec_small(small, scope)
 
     def exec_small(self, small: cst.BaseSmallStatement, scope: Scope) -> None:
-        if isinstance(small, cst.Expr):
+        kind = type(small)
+        if kind is cst.Expr:
             self.ev(small.value, scope)
-        elif isinstance(small, cst.Assign):
+        elif kind is cst.Assign:
             value = self.ev(small.value, scope)
             for target in small.targets:
                 self.bind(target.target, value, scope)
-        elif isinstance(small, cst.AnnAssign):
+        elif kind is cst.AnnAssign:
             if small.value is not None:
                 self.bind(small.target, self.ev(small.value, scope), scope)
-        elif isinstance(small, cst.AugAssign):
+        elif kind is cst.AugAssign:
             self.ev(small.value, scope)
-        elif isinstance(small, cst.Return):
+        elif kind is cst.Return:
             if small.value is not None:
                 scope.returns |= self.ev(small.value, scope)
-        elif isinstance(small, cst.Raise):
+        elif kind is cst.Raise:
             if small.exc is not None:
                 self.exec_raise(small, scope)
-        elif isinstance(small, cst.Import):
+        elif kind is cst.Import:
             self.exec_import(small, scope)
-        elif isinstance(small, cst.ImportFrom):
+        elif kind is cst.ImportFrom:
             self.exec_import_from(small, scope)
-        elif isinstance(small, cst.Assert):
+        elif kind is cst.Assert:
             self.ev(small.test, scope)
 
     def exec_raise(self, node: cst.Raise, scope: Scope) -> None:
@@ -443,46 +445,47 @@ class Evaluator:
                 is_module=scope.is_module,
             )
             return self.ev(node, silent)
-        if isinstance(node, cst.Name):
+        kind = type(node)  # exact types: these classes have no subclasses, and ABC checks cost more
+        if kind is cst.Name:
             return self.lookup(node.value, scope)
-        if isinstance(node, cst.Attribute):
+        if kind is cst.Attribute:
             base = self.ev(node.value, scope)
             return self._union(self.attr_of(v, node.attr.value, node, scope) for v in base)
-        if isinstance(node, cst.Call):
+        if kind is cst.Call:
             return self.call(node, scope)
-        if isinstance(node, cst.Subscript):
+        if kind is cst.Subscript:
             return self.subscript(node, scope)
-        if isinstance(node, cst.SimpleString):
+        if kind is cst.SimpleString:
             value = _string_value(node)
             return one(Str(value)) if isinstance(value, str) else EMPTY
-        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        if kind in (cst.List, cst.Tuple, cst.Set):
             items = tuple(self.ev(el.value, scope) for el in node.elements if isinstance(el, cst.Element))
             for el in node.elements:
                 if isinstance(el, cst.StarredElement):
                     self.ev(el.value, scope)
             return one(SeqV(items))
-        if isinstance(node, cst.Dict):
+        if kind is cst.Dict:
             return self.ev_dict(node, scope)
-        if isinstance(node, cst.Lambda):
+        if kind is cst.Lambda:
             return self.ev_lambda(node, scope)
-        if isinstance(node, cst.Await):
+        if kind is cst.Await:
             self._awaited.add(id(node.expression))
             return self.ev(node.expression, scope)
-        if isinstance(node, cst.BooleanOperation):
+        if kind is cst.BooleanOperation:
             return self.ev(node.left, scope) | self.ev(node.right, scope)
-        if isinstance(node, cst.IfExp):
+        if kind is cst.IfExp:
             self.ev(node.test, scope)
             return self.ev(node.body, scope) | self.ev(node.orelse, scope)
-        if isinstance(node, cst.BinaryOperation):
+        if kind is cst.BinaryOperation:
             left, right = self.ev(node.left, scope), self.ev(node.right, scope)
             if isinstance(node.operator, cst.Add):
                 return _concat(left, right)
             return EMPTY
-        if isinstance(node, cst.NamedExpr):
+        if kind is cst.NamedExpr:
             value = self.ev(node.value, scope)
             self.bind(node.target, value, scope)
             return value
-        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+        if kind in (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp):
             return self.ev_comprehension(node, scope)
         # Anything else: evaluate sub-expressions for the calls they make.
         for child in node.children:

@@ -11,8 +11,7 @@ RULE = Rule(
 ## What it does
 Reports a Python file that chanlint could not read or parse (a syntax error, bytes
 that are not valid in the file's encoding), or code that Python accepts but libcst, the
-parser chanlint reads code with, fails on (a libcst bug, such as `() if 0 else(lambda:())`,
-Instagram/LibCST#1061). The message says which.
+parser chanlint reads code with, fails on (a libcst bug). The message says which.
 
 ## Why is this bad?
 Nothing in that file was checked (for a syntax error, Airflow will fail to import it too).
@@ -22,7 +21,7 @@ are still checked in full.
 
 ## How to fix
 Fix the syntax error, or exclude the file with `exclude` in `[tool.chanlint]`. For a libcst
-failure, write the expression another way (`() if 0 else (lambda: ())` parses).
+failure, write the expression another way (spacing it differently often does).
 """,
     invalid=(Example(files={"dags/broken.py": "def broken(:\n    pass\n"}, expect=(("CHL900", 1),)),),
 )

@@ -1,0 +1,48 @@
+"""libcst validates every node it makes; chanlint parses without it (index.modules._cst_parse).
+The trees must be the very trees of a validated parse, and validation must stay on elsewhere."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import hypothesmith
+import libcst as cst
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from chanlint.index import modules
+from tests.helpers import FIXTURES
+
+REAL = sorted(p for p in FIXTURES.rglob("*.py") if "nasty" not in p.parts)
+
+
+def test_the_installed_libcst_hook_is_the_one_skipped() -> None:
+    assert modules._VALIDATION is not None  # else the parse is validated again: slower, not wrong
+    assert cst.CSTNode.__post_init__ is modules._VALIDATION
+
+
+@pytest.mark.parametrize("path", REAL, ids=[str(p.relative_to(FIXTURES)) for p in REAL])
+def test_fixture_files_give_the_validated_tree(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert modules._cst_parse(text).deep_equals(cst.parse_module(text))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(hypothesmith.from_grammar())
+def test_generated_programs_give_the_validated_tree(text: str) -> None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            validated = cst.parse_module(text)
+    except (cst.ParserSyntaxError, RecursionError, TypeError, ValueError):
+        return
+    assert modules._cst_parse(text).deep_equals(validated)
+
+
+def test_validation_is_back_on_after_a_parse_even_one_that_fails() -> None:
+    modules._cst_parse("x = 1\n")
+    with pytest.raises(cst.ParserSyntaxError):
+        modules._cst_parse("x = (\n")
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not a name")
