@@ -1,4 +1,5 @@
-"""libcst validates every node it makes; chanlint parses without it (index.modules._cst_parse).
+"""libcst validates every node it makes; chanlint parses without it (index.modules._cst_parse),
+and reads positions without MetadataWrapper's extra visit (index.modules._positions_of).
 The trees must be the very trees of a validated parse, and validation must stay on elsewhere."""
 
 from __future__ import annotations
@@ -46,3 +47,44 @@ def test_validation_is_back_on_after_a_parse_even_one_that_fails() -> None:
         modules._cst_parse("x = (\n")
     with pytest.raises(cst.CSTValidationError):
         cst.Name("not a name")
+
+
+def _wrapper_positions(tree: cst.Module) -> dict:
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    return dict(MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider))
+
+
+def test_the_installed_libcst_gives_positions_without_the_wrapper() -> None:
+    assert modules._CODEGEN_STATE is not None  # else through MetadataWrapper: slower, not wrong
+
+
+@pytest.mark.parametrize("path", REAL, ids=[str(p.relative_to(FIXTURES)) for p in REAL])
+def test_fixture_files_give_the_wrapper_positions(path: Path) -> None:
+    tree = modules._cst_parse(path.read_text(encoding="utf-8"))
+    assert dict(modules._positions_of(tree)) == _wrapper_positions(tree)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(hypothesmith.from_grammar())
+def test_generated_programs_give_the_wrapper_positions(text: str) -> None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = cst.parse_module(text)
+    except (cst.ParserSyntaxError, RecursionError, TypeError, ValueError):
+        return
+    assert dict(modules._positions_of(tree)) == _wrapper_positions(tree)
+
+
+def test_without_the_known_parts_positions_come_through_the_wrapper(monkeypatch) -> None:
+    tree = modules._cst_parse(TEXT)
+    monkeypatch.setattr(modules, "_CODEGEN_STATE", None)
+    assert dict(modules._positions_of(tree)) == _wrapper_positions(tree)
+    from libcst.metadata import PositionProvider
+
+    monkeypatch.setattr(PositionProvider, "METADATA_DEPENDENCIES", (PositionProvider,))
+    assert modules._codegen_state() is None
+
+
+TEXT = "import a\n\n\nclass C:\n    def m(self, x=(1,\n            2)):\n        return a.f(x)  # note\n"
