@@ -87,6 +87,9 @@ def test_plot_writes_a_heatmap(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     svg = target.read_text()
     assert "<svg" in svg and "Entry points needing each access group" in svg
+    again = tmp_path / "again.svg"
+    assert run(["census", "--plot", str(again), "--format", "json", "."], DEMO).exit_code == 0
+    assert again.read_text() == svg  # the same census, the same bytes (no date, fixed ids)
 
 
 def test_plot_without_matplotlib_says_how_to_get_it(tmp_path, monkeypatch) -> None:
