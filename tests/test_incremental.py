@@ -386,3 +386,25 @@ def test_an_edit_unpickles_only_the_indexes_it_uses(tmp_path: Path, monkeypatch)
     scanned = len(list(project.rglob("*.py")))
     assert after.tasks_run == 1 and 0 < len(unpickled) < 20 < scanned
     assert shown(after, project) == shown(run(project, None), project)
+
+
+def test_indexes_that_do_not_unpickle_are_made_anew(tmp_path: Path) -> None:
+    """An index file damaged inside (its stamp intact, every file's index unreadable): a run
+    after an edit makes anew what it reads, gives the findings of a run without cache, and
+    caches the indexes again."""
+    import pickle
+
+    from chanlint.index.cache import INDEX_FILE
+
+    project, cache = real_project(tmp_path), tmp_path / "cache"
+    run(project, cache)
+    stored = pickle.loads((cache / INDEX_FILE).read_bytes())
+    stored.data = {path: (*entry[:3], b"\x80\x05damaged") for path, entry in stored.data.items()}
+    (cache / INDEX_FILE).write_bytes(pickle.dumps(stored))
+    edited = project / "dags" / "example_xcom.py"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nX = 1\n", encoding="utf-8")
+    after = run(project, cache)
+    assert after.tasks_run >= 1
+    assert shown(after, project) == shown(run(project, None), project)
+    blobs = [entry[3] for entry in pickle.loads((cache / INDEX_FILE).read_bytes()).data.values()]
+    assert sum(blob != b"\x80\x05damaged" for blob in blobs) > 1  # the edited file's and those rebuilt

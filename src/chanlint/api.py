@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,7 +30,7 @@ from chanlint.discover.files import (
     passes_safe_mode,
     stat_of,
 )
-from chanlint.index.cache import Cache, RunMemo, TaskMemo, TaskRecord, content_hash, hash_file
+from chanlint.index.cache import Cache, RunMemo, TaskMemo, TaskRecord, UnreadableEntry, content_hash, hash_file
 
 if TYPE_CHECKING:  # the index and analysis stages (and libcst) load only when a run must read files
     from chanlint.check.census import Census
@@ -487,9 +488,19 @@ def _index_all(sources, hashes, tokens, cache, options) -> tuple[dict[str, FileI
     indexes: dict[str, FileIndex] = {}
     replaced: dict[str, tuple] = {}
     todo = []
+
+    def index_anew(path: Path, source: SourceFile) -> FileIndex:
+        """For a cached index that does not unpickle: made from the file, and cached again."""
+        from chanlint.index.relevance import index_file
+
+        index = index_file(source.module, source.is_package, _content(sources, hashes, path), tokens)
+        cache.store_index(str(path), hashes[str(path)], index)  # type: ignore[union-attr]
+        return index
+
     for path, (source, _) in sources.items():
         cached = cache.index_for(str(path), hashes[str(path)]) if cache is not None else None
         if cached is not None:
+            cached.rebuild = partial(index_anew, path, source)
             indexes[source.module] = cached
         else:
             todo.append((path, source))
@@ -528,8 +539,11 @@ def _same_class_graph(
         old = before[1]
         if (old.problem is None) != (new.problem is None):
             return False  # a file that stops (or starts) parsing leaves (or joins) the named modules
-        if old.imports != new.imports or old.classes != new.classes:
-            return False
+        try:
+            if old.imports != new.imports or old.classes != new.classes:
+                return False
+        except UnreadableEntry:
+            return False  # what it declared before cannot be told
     return True
 
 

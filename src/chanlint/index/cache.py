@@ -22,6 +22,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -170,20 +171,32 @@ class StoredIndex:
     when first read. Unpickling all 4,686 indexes of the 2x bench corpus took 71 ms; an edit's
     run reads a few dozen of them."""
 
-    __slots__ = ("_blob", "_index", "has_registration_token", "problem")
+    __slots__ = ("_blob", "_index", "has_registration_token", "problem", "rebuild")
 
     def __init__(self, problem, has_registration_token: bool, blob: bytes) -> None:
         self.problem = problem
         self.has_registration_token = has_registration_token
         self._blob = blob
         self._index = None
+        # The index made anew from the file, for a blob that does not unpickle (a cache file
+        # damaged inside, its stamp intact); without it, such a blob raises UnreadableEntry.
+        self.rebuild: Callable[[], object] | None = None
 
     def __getattr__(self, name: str):  # only for what the slots above do not hold
-        if name.startswith("_"):
+        if name.startswith("_") or name == "rebuild":
             raise AttributeError(name)
         if self._index is None:
-            self._index = pickle.loads(self._blob)
+            try:
+                self._index = pickle.loads(self._blob)
+            except Exception as exc:  # whatever damaged bytes make pickle raise
+                if self.rebuild is None:
+                    raise UnreadableEntry from exc
+                self._index = self.rebuild()
         return getattr(self._index, name)
+
+
+class UnreadableEntry(Exception):
+    """A file's index in the cache does not unpickle, and nothing can make it anew."""
 
 
 @dataclass
