@@ -1,6 +1,7 @@
-"""libcst validates every node it makes; chanlint parses without it (index.modules._cst_parse),
-and reads positions without MetadataWrapper's extra visit (index.modules._positions_of).
-The trees must be the very trees of a validated parse, and validation must stay on elsewhere."""
+"""Costs of libcst's that chanlint skips: validating every node it makes (index.modules._cst_parse),
+MetadataWrapper's extra visit for positions (index.modules._positions_of), finding a node's
+children again for every task (ModuleInfo.children_of). The results must be libcst's own, and
+validation must stay on elsewhere."""
 
 from __future__ import annotations
 
@@ -88,3 +89,18 @@ def test_without_the_known_parts_positions_come_through_the_wrapper(monkeypatch)
 
 
 TEXT = "import a\n\n\nclass C:\n    def m(self, x=(1,\n            2)):\n        return a.f(x)  # note\n"
+
+
+def test_children_are_libcst_s_found_once(monkeypatch) -> None:
+    """ModuleInfo.children_of gives `node.children` (libcst makes them by building the node
+    again), found once per node however many tasks evaluate it."""
+    from chanlint.discover.files import SourceFile
+
+    module = modules.parse_module(SourceFile(Path("m.py"), "m", (), False, False), "x = not f(a) < -g(b)\n")
+    expr = module.tree.body[0].body[0].value
+    expected = list(expr.children)
+    made: list[int] = []
+    real = type(expr).children
+    monkeypatch.setattr(type(expr), "children", property(lambda node: made.append(1) or real.fget(node)))
+    assert list(module.children_of(expr)) == expected
+    assert list(module.children_of(expr)) == expected and made == [1]

@@ -130,6 +130,7 @@ class ModuleInfo:
     _fragment_positions: dict[int, Mapping[cst.CSTNode, CodeRange]] = field(default_factory=dict)
     _fragment_of: dict[str, int] = field(default_factory=dict)
     _whole_defs: dict[cst.FunctionDef, cst.FunctionDef] = field(default_factory=dict)  # def -> its stub
+    _children: dict[cst.CSTNode, tuple[cst.CSTNode, ...]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -163,6 +164,15 @@ class ModuleInfo:
             head, body = self._in_skeleton(stub), self._in_any_fragment(node.body)
             return CodeRange(head.start, body.end) if head is not None and body is not None else None
         return self._in_skeleton(node)
+
+    def children_of(self, node: cst.CSTNode) -> tuple[cst.CSTNode, ...]:
+        """`node.children`, found once: libcst finds them by making the node again from its
+        parts (validating it), and every task that evaluates the code asks again."""
+        known = self._children.get(node)
+        if known is None:
+            with _unvalidated_nodes():
+                known = self._children[node] = tuple(node.children)
+        return known
 
     def _in_skeleton(self, node: cst.CSTNode) -> CodeRange | None:
         """A node's position in the file, from its position in the skeleton parsed."""

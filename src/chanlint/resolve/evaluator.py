@@ -488,7 +488,7 @@ class Evaluator:
         if kind in (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp):
             return self.ev_comprehension(node, scope)
         # Anything else: evaluate sub-expressions for the calls they make.
-        for child in node.children:
+        for child in scope.module.children_of(node):
             self._ev_children(child, scope)
         return EMPTY
 
@@ -496,7 +496,7 @@ class Evaluator:
         if isinstance(node, cst.BaseExpression):
             self.ev(node, scope)
             return
-        for child in node.children:
+        for child in scope.module.children_of(node):
             self._ev_children(child, scope)
 
     def ev_dict(self, node: cst.Dict, scope: Scope) -> Values:
