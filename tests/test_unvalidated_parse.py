@@ -5,6 +5,7 @@ validation must stay on elsewhere."""
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from chanlint.index import modules
 from tests.helpers import FIXTURES
 
 REAL = sorted(p for p in FIXTURES.rglob("*.py") if "nasty" not in p.parts)
+EXAMPLES = int(os.environ.get("CHANLINT_FUZZ_EXAMPLES", "15"))
 
 
 def test_the_installed_libcst_hook_is_the_one_skipped() -> None:
@@ -30,7 +32,7 @@ def test_fixture_files_give_the_validated_tree(path: Path) -> None:
     assert modules._cst_parse(text).deep_equals(cst.parse_module(text))
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=EXAMPLES <= 50)
 @given(hypothesmith.from_grammar())
 def test_generated_programs_give_the_validated_tree(text: str) -> None:
     try:
@@ -66,7 +68,7 @@ def test_fixture_files_give_the_wrapper_positions(path: Path) -> None:
     assert dict(modules._positions_of(tree)) == _wrapper_positions(tree)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=EXAMPLES <= 50)
 @given(hypothesmith.from_grammar())
 def test_generated_programs_give_the_wrapper_positions(text: str) -> None:
     try:
