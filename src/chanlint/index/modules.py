@@ -53,9 +53,9 @@ def _validation_hook() -> Callable[[CSTNode], None] | None:
 
 def _not_validated(node: CSTNode) -> None:
     """Nodes from the parser hold by construction what validation checks (libcst says as much
-    beside the hook); checking costs a sixth of a parse. A visit (the position pass) makes every
-    node again from its parts, and would check them again: so would a parse's bug of libcst's
-    that only validation finds (Instagram/LibCST#1061)."""
+    beside the hook); checking costs a sixth of a parse. A visit (`node.children`,
+    MetadataWrapper) makes each node again from its parts, and would check it again: so would
+    a parse's bug of libcst's that only validation finds (Instagram/LibCST#1061)."""
 
 
 _VALIDATION = _validation_hook()
@@ -63,8 +63,9 @@ _VALIDATION = _validation_hook()
 
 @contextmanager
 def _unvalidated_nodes() -> Iterator[None]:
-    """Nodes made meanwhile are not validated, where libcst's hook is the one known (nodes
-    made from a parse only: the parser's, a visit's copies, a body put in its def)."""
+    """Nodes made meanwhile, in any thread, are not validated, where libcst's hook is the one
+    known (used only around nodes made from a parse: the parser's, a visit's copies, a body put
+    in its def). Windows overlapping in two threads only validate again, sooner."""
     if _VALIDATION is None:
         yield
         return
@@ -440,8 +441,8 @@ def _skeleton(
     def by a stub def around one); and the line shifts that map the skeleton's lines back to
     the file's (from each skeleton line in the first list on, add the second list's number).
 
-    Its lines left out are not blanked: libcst makes nodes of every blank line (0.6 of a
-    skeleton's lines at 1x), a third of the skeleton's parse time. Columns are the file's, but
+    The lines left out are dropped, not blanked: libcst makes nodes of every blank line (0.6
+    of a skeleton's lines at 1x), a third of the skeleton's parse time. Columns are the file's, but
     a stub's own parameters and columns are not the def's.
     """
     out: list[str] = []
