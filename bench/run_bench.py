@@ -126,9 +126,8 @@ def timed(func, runs: int) -> float:
 def run_cli(args: list[str], cwd: Path) -> tuple[float, int]:
     """Wall time and peak memory (KiB) of one command. The memory is of the whole process tree
     (chanlint's forked workers too), sampled every 0.05 s as the sum of proportional set sizes:
-    pages the workers share with their parent count once. The main process's own peak RSS, from
-    the kernel, is a floor of that (short runs end between samples, or before the first one).
-    Where /proc is missing, GNU time's peak RSS of the largest process."""
+    pages the workers share with their parent count once. Where /proc is missing, GNU time's
+    peak RSS of the largest process."""
     if not Path("/proc/self/smaps_rollup").exists():
         time_bin = shutil.which("time") or "/usr/bin/time"
         out = subprocess.run([time_bin, "-f", "%e %M", *args], cwd=cwd, capture_output=True, text=True)
@@ -136,19 +135,14 @@ def run_cli(args: list[str], cwd: Path) -> tuple[float, int]:
         return float(seconds), int(rss)
     start = time.perf_counter()
     process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peak, delay, sample_at = 0, 0.0005, start + 0.05
-    while True:  # Popen.wait's polling (its delays), but through wait4 for the child's rusage
-        done, status, usage = os.wait4(process.pid, os.WNOHANG)
-        if done:
+    peak = 0
+    while True:
+        try:
+            process.wait(timeout=0.05)
             break
-        if time.perf_counter() >= sample_at:
+        except subprocess.TimeoutExpired:
             peak = max(peak, tree_pss(process.pid))
-            sample_at = time.perf_counter() + 0.05
-        time.sleep(delay)
-        delay = min(delay * 2, 0.05)
-    seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return seconds, max(peak, usage.ru_maxrss)
+    return time.perf_counter() - start, peak
 
 
 def tree_pss(pid: int) -> int:
