@@ -21,27 +21,40 @@ REAL = sorted(p for p in FIXTURES.rglob("*.py") if "nasty" not in p.parts)
 EXAMPLES = int(os.environ.get("CHANLINT_FUZZ_EXAMPLES", "15"))
 
 
-def test_the_installed_libcst_hook_is_the_one_skipped() -> None:
+def test_the_installed_libcst_is_the_one_known() -> None:
     assert modules._VALIDATION is not None  # else the parse is validated again: slower, not wrong
     assert cst.CSTNode.__post_init__ is modules._VALIDATION
+    assert modules._CODEGEN_STATE is not None  # else through MetadataWrapper: slower, not wrong
+
+
+def _wrapper_positions(tree: cst.Module) -> dict:
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    return dict(MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider))
+
+
+def assert_libcst_gives_the_same(text: str) -> None:
+    """The tree of a validated parse, and the positions MetadataWrapper gives."""
+    tree = modules._cst_parse(text)
+    assert tree.deep_equals(cst.parse_module(text))
+    assert dict(modules._positions_of(tree)) == _wrapper_positions(tree)
 
 
 @pytest.mark.parametrize("path", REAL, ids=[str(p.relative_to(FIXTURES)) for p in REAL])
-def test_fixture_files_give_the_validated_tree(path: Path) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert modules._cst_parse(text).deep_equals(cst.parse_module(text))
+def test_fixture_files_give_libcst_s_tree_and_positions(path: Path) -> None:
+    assert_libcst_gives_the_same(path.read_text(encoding="utf-8"))
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=EXAMPLES <= 50)
 @given(hypothesmith.from_grammar())
-def test_generated_programs_give_the_validated_tree(text: str) -> None:
+def test_generated_programs_give_libcst_s_tree_and_positions(text: str) -> None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            validated = cst.parse_module(text)
+            cst.parse_module(text)
     except (cst.ParserSyntaxError, RecursionError, TypeError, ValueError):
-        return
-    assert modules._cst_parse(text).deep_equals(validated)
+        return  # only programs libcst takes as shipped
+    assert_libcst_gives_the_same(text)
 
 
 def test_validation_is_back_on_after_a_parse_even_one_that_fails() -> None:
@@ -52,45 +65,17 @@ def test_validation_is_back_on_after_a_parse_even_one_that_fails() -> None:
         cst.Name("not a name")
 
 
-def _wrapper_positions(tree: cst.Module) -> dict:
-    from libcst.metadata import MetadataWrapper, PositionProvider
-
-    return dict(MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider))
-
-
-def test_the_installed_libcst_gives_positions_without_the_wrapper() -> None:
-    assert modules._CODEGEN_STATE is not None  # else through MetadataWrapper: slower, not wrong
-
-
-@pytest.mark.parametrize("path", REAL, ids=[str(p.relative_to(FIXTURES)) for p in REAL])
-def test_fixture_files_give_the_wrapper_positions(path: Path) -> None:
-    tree = modules._cst_parse(path.read_text(encoding="utf-8"))
-    assert dict(modules._positions_of(tree)) == _wrapper_positions(tree)
-
-
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=EXAMPLES <= 50)
-@given(hypothesmith.from_grammar())
-def test_generated_programs_give_the_wrapper_positions(text: str) -> None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = cst.parse_module(text)
-    except (cst.ParserSyntaxError, RecursionError, TypeError, ValueError):
-        return
-    assert dict(modules._positions_of(tree)) == _wrapper_positions(tree)
-
-
 def test_without_the_known_parts_positions_come_through_the_wrapper(monkeypatch) -> None:
-    tree = modules._cst_parse(TEXT)
+    """The same positions, and unvalidated too: the wrapper's visit makes every node again, and
+    Instagram/LibCST#1061's construct fails libcst's validation."""
+    tree = modules._cst_parse("x = () if 0 else(lambda:())\n\n\nclass C:\n    def m(self):\n        return f(x)\n")
+    direct = dict(modules._positions_of(tree))
     monkeypatch.setattr(modules, "_CODEGEN_STATE", None)
-    assert dict(modules._positions_of(tree)) == _wrapper_positions(tree)
+    assert dict(modules._positions_of(tree)) == direct
     from libcst.metadata import PositionProvider
 
     monkeypatch.setattr(PositionProvider, "METADATA_DEPENDENCIES", (PositionProvider,))
     assert modules._codegen_state() is None
-
-
-TEXT = "import a\n\n\nclass C:\n    def m(self, x=(1,\n            2)):\n        return a.f(x)  # note\n"
 
 
 def test_children_are_libcst_s_found_once(monkeypatch) -> None:
