@@ -183,7 +183,7 @@ class StoredIndex:
         self.rebuild: Callable[[], object] | None = None
 
     def __getattr__(self, name: str):  # only for what the slots above do not hold
-        if name.startswith("_") or name == "rebuild":
+        if name.startswith("_"):
             raise AttributeError(name)
         if self._index is None:
             try:

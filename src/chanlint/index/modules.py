@@ -284,7 +284,7 @@ def _positions_of(tree: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
     Through MetadataWrapper, resolving it also visits the whole tree for the batched providers
     asked (none), which makes every node again: nearly half the cost. So the provider's own
     step runs alone where libcst has the parts known; else, the wrapper."""
-    if _CODEGEN_STATE is not None and hasattr(tree, "_codegen"):
+    if _CODEGEN_STATE is not None:
         provider = PositionProvider()
         provider._computed = {}
         state = _CODEGEN_STATE(
