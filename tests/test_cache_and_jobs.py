@@ -112,6 +112,21 @@ def test_parallel_indexing_gives_identical_output(tmp_path) -> None:
     assert outputs[0] == outputs[1] and len(json.loads(outputs[0])["findings"]) == 5
 
 
+def test_the_parent_does_other_work_while_the_indexing_processes_run() -> None:
+    """index_many hands `meanwhile` the wait for its workers (run_check loads libcst there)."""
+    from chanlint.index.relevance import PARALLEL_THRESHOLD, index_many
+
+    items = [
+        (f"m{i}", False, f"import os\nclass C{i}(os.PathLike):\n    pass\n".encode()) for i in range(PARALLEL_THRESHOLD)
+    ]
+    calls: list[int] = []
+    parallel = index_many(items, (), 2, meanwhile=lambda: calls.append(1))
+    assert calls == [1]
+    alone = index_many(items, (), 1, meanwhile=lambda: calls.append(1))
+    assert calls == [1]  # one process: nothing to wait for
+    assert parallel == alone and parallel[7].classes == {"C7": ["os.PathLike"]}
+
+
 def test_internal_errors_ask_for_a_bug_report(tmp_path, monkeypatch) -> None:
     import chanlint.cli as cli
 

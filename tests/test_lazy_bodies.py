@@ -108,10 +108,66 @@ def _source(path: str = "mod.py") -> SourceFile:
     return SourceFile(Path(path), "mod", (), False, False)
 
 
+# Lines between the statements that run on import: left out of the skeleton where they are only
+# blanks and comments, kept where a backslash joins them to code or they are inside a statement.
+LAYOUT = '''\
+# Licensed to the Apache Software Foundation (ASF) under one
+# or more contributor license agreements.
+
+#
+"""Docstring."""
+# between the docstring and the imports
+import os
+
+TEXT = """
+# not a comment: part of the string
+
+  still the string
+"""
+x = os \\
+# a comment after a backslash: x = os, then (os.sep) on its own
+(os.sep)
+y = 1 \\
+
+z = (  # a comment inside a statement
+
+    2
+)
+
+
+class Owner:
+    # a comment in a class body
+
+    attr = 1
+    # between the attribute and the method
+
+    def method(self):
+        # inside a lazy body
+        return attr
+
+    # after the method, before the next
+    @property
+    def prop(self):
+        return 2
+    # the class's last line
+
+
+if os.sep:
+    # in an if
+
+    w = 3
+    # after w
+else:
+
+    w = 4
+# trailing comment
+'''
+
+
 def lazily(text: str) -> ModuleInfo:
     index = index_file("mod", False, text.encode(), ())
     assert index.problem is None
-    return parse_module(_source(), text, index.lazy_bodies)
+    return parse_module(_source(), text, index.lazy_bodies, index.spare_lines)
 
 
 def materialise(module: ModuleInfo) -> None:
@@ -205,13 +261,51 @@ def test_tricky_source_gives_the_full_parse() -> None:
     assert "mod.Owner.method.<locals>.inner" in module.functions
 
 
+@pytest.mark.parametrize("text", [TRICKY, LAYOUT], ids=["tricky", "layout"])
 @pytest.mark.parametrize("newline", ["\r\n", "\r"])
-def test_other_line_endings_give_the_full_parse(newline: str) -> None:
-    assert_same_as_full_parse(TRICKY.replace("\n", newline))
+def test_other_line_endings_give_the_full_parse(text: str, newline: str) -> None:
+    assert_same_as_full_parse(text.replace("\n", newline))
 
 
-def test_tabs_give_the_full_parse() -> None:
-    assert_same_as_full_parse(TRICKY.replace("    ", "\t"))
+@pytest.mark.parametrize("text", [TRICKY, LAYOUT], ids=["tricky", "layout"])
+def test_tabs_give_the_full_parse(text: str) -> None:
+    assert_same_as_full_parse(text.replace("    ", "\t"))
+
+
+def test_blank_and_comment_lines_between_statements_are_left_out() -> None:
+    module = assert_same_as_full_parse(LAYOUT)
+    lines = split_lines(LAYOUT)
+    skeleton = module.tree.code
+    assert "contributor" not in skeleton and "between the attribute" not in skeleton
+    assert "after the method" not in skeleton and "the class's last line" not in skeleton
+    assert "# not a comment: part of the string\n\n  still the string" in skeleton
+    assert "# a comment after a backslash" in skeleton  # joined to the line above: kept
+    assert "y = 1 \\\n\n" in skeleton and "# a comment inside a statement\n\n" in skeleton
+    owner, branch = module.tree.body[-2:]
+    assert isinstance(owner, cst.ClassDef) and isinstance(branch, cst.If)
+    assert module.line_of(owner) == lines.index("class Owner:\n") + 1
+    w = branch.orelse.body.body[0]
+    assert module.line_of(w) == lines.index("    w = 4\n") + 1
+    assert module.functions["mod.Owner.prop"].header.decorators
+    assert module.line_of(module.functions["mod.Owner.prop"].node) == lines.index("    def prop(self):\n") + 1
+
+
+def test_the_index_records_the_lines_between_statements_that_run_on_import() -> None:
+    index = index_file("mod", False, LAYOUT.encode(), ())
+    lines = split_lines(LAYOUT)
+
+    def line(text: str) -> int:
+        return lines.index(text) + 1
+
+    assert (2, 4) in index.spare_lines  # the licence header but its first line (the module's start)
+    between = line("    # between the attribute and the method\n")
+    assert (between, between + 1) in index.spare_lines
+    after = line("    # after the method, before the next\n")
+    assert (after - 1, after) in index.spare_lines  # the blank line after the method too
+    inside = range(line("        # inside a lazy body\n"), line("        return attr\n") + 1)
+    assert not any(first in inside for first, _ in index.spare_lines)  # a function body's: not recorded
+    tail = line("# trailing comment\n")
+    assert all(last < tail for _, last in index.spare_lines)  # after the last statement: nothing to gain
 
 
 def test_bodies_are_left_unparsed_until_needed() -> None:

@@ -283,8 +283,9 @@ def _analyse(sources, hashes, eager, layout, catalog, settings, problems, option
         if catalog.is_runtime_module(sources[path][0].module):
             return None  # Airflow's own source in the tree: read as if installed (see [runtime_code])
         index = indexes.get(sources[path][0].module)
-        lazy = index.lazy_bodies if index is not None and not options.parse_everything else ()
-        module = _parse(sources[path][0], _content(sources, hashes, path), problems, lazy)
+        whole = index is None or options.parse_everything
+        lazy, spare = ((), ()) if whole else (index.lazy_bodies, index.spare_lines)
+        module = _parse(sources[path][0], _content(sources, hashes, path), problems, lazy, spare)
         if module is not None and module.name in indexes:
             module.class_lines = indexes[module.name].class_lines  # lines without positions
         return module
@@ -335,8 +336,10 @@ def _analyse(sources, hashes, eager, layout, catalog, settings, problems, option
         outcome.read_stats[str(path)] = st
         outcome.read_hashes[str(path)] = content_hash(data)
         source = SourceFile(path, names[0], tuple(names[1:]), path.name == "__init__.py", False)
-        lazy = () if options.parse_everything else index_file(source.module, source.is_package, data, ()).lazy_bodies
-        return _parse(source, data, None, lazy)
+        if options.parse_everything:
+            return _parse(source, data, None)
+        index = index_file(source.module, source.is_package, data, ())
+        return _parse(source, data, None, index.lazy_bodies, index.spare_lines)
 
     def current_hash(path: str) -> str | None:
         if path in hashes:
@@ -505,13 +508,20 @@ def _index_all(sources, hashes, tokens, cache, options) -> tuple[dict[str, FileI
         else:
             todo.append((path, source))
     items = [(s.module, s.is_package, _content(sources, hashes, p)) for p, s in todo]
-    results = index_many(items, tokens, options.jobs, options.progress)
+    results = index_many(items, tokens, options.jobs, options.progress, meanwhile=_import_analysis)
     for (path, source), index in zip(todo, results, strict=True):
         indexes[source.module] = index
         if cache is not None:
             replaced[str(path)] = (cache.last_index(str(path)), index)
             cache.store_index(str(path), hashes[str(path)], index)
     return indexes, replaced
+
+
+def _import_analysis() -> None:
+    """Load libcst and the analysis (a fifth of a second of building its node classes) while the
+    index's workers run: a run that indexes many files goes on to parse some, and the analysis'
+    workers, forked after, inherit what is loaded."""
+    import chanlint.check.entrypoints  # noqa: F401  (imports libcst)
 
 
 def _same_class_graph(
@@ -637,16 +647,20 @@ def _content(sources: dict[Path, tuple[SourceFile, bytes | None]], hashes: dict[
 
 
 def _parse(
-    source: SourceFile, data: bytes, problems: list[Finding] | None, lazy: tuple[tuple[int, int, str], ...] = ()
+    source: SourceFile,
+    data: bytes,
+    problems: list[Finding] | None,
+    lazy: tuple[tuple[int, int, str], ...] = (),
+    spare: tuple[tuple[int, int], ...] = (),
 ) -> ModuleInfo | None:
-    """libcst-parse one file (but its `lazy` bodies); a file ast accepted but libcst refuses is
-    reported when parsed up front."""
+    """libcst-parse one file (but its `lazy` bodies and `spare` lines); a file ast accepted but
+    libcst refuses is reported when parsed up front."""
     import libcst as cst
 
     from chanlint.index.modules import LibcstFailure, decode_source, parse_module
 
     try:
-        return parse_module(source, decode_source(data), lazy)
+        return parse_module(source, decode_source(data), lazy, spare)
     except cst.ParserSyntaxError as exc:
         code, reason, line, column = "CHL900", f"syntax error: {exc.message}", exc.editor_line, exc.editor_column
     except LibcstFailure as exc:

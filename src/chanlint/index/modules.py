@@ -5,10 +5,12 @@ file's ast index marks lazy (see index.relevance) is left out of the libcst pars
 replaced by one placeholder line, the lines after it shifted back into place when positions
 are read) and parsed on its own the first time the function runs. A def without decorators is
 left out whole, header too (a stub `def name()` stands in for it until then: evaluating a def
-without decorators reads nothing but its name).
-The result is a full parse's tree, at a fraction of the cost (only layout differs: blank lines
-and comments around a lazy body may attach to other nodes, and a node holding one, a class or
-an `if`, ends where its placeholder does).
+without decorators reads nothing but its name). The blank and comment lines between the
+statements that run on import (FileIndex.spare_lines) are left out too: nothing reads them,
+and libcst makes a node of each.
+The result is a full parse's tree, at a fraction of the cost (only layout differs: the blank
+lines and comments left out are missing, others around a lazy body may attach to other nodes,
+and a node holding one, a class or an `if`, ends where its placeholder does).
 """
 
 from __future__ import annotations
@@ -395,15 +397,21 @@ def _compound_bodies(stmt: cst.CSTNode) -> list[list]:
     return bodies
 
 
-def parse_module(source: SourceFile, text: str, lazy_bodies: tuple[tuple[int, int, str], ...] = ()) -> ModuleInfo:
-    """Parse one file, leaving `lazy_bodies` (FileIndex.lazy_bodies) for later (raises
-    libcst.ParserSyntaxError on bad syntax, LibcstFailure where libcst fails on good syntax)."""
-    if not lazy_bodies:
+def parse_module(
+    source: SourceFile,
+    text: str,
+    lazy_bodies: tuple[tuple[int, int, str], ...] = (),
+    spare_lines: tuple[tuple[int, int], ...] = (),
+) -> ModuleInfo:
+    """Parse one file, leaving `lazy_bodies` (FileIndex.lazy_bodies) for later and `spare_lines`
+    (FileIndex.spare_lines) out (raises libcst.ParserSyntaxError on bad syntax, LibcstFailure
+    where libcst fails on good syntax)."""
+    if not lazy_bodies and not spare_lines:
         module = ModuleInfo(source=source, tree=_cst_parse(text))
     else:
         lines = split_lines(text)
         mark = _fresh_mark(text)
-        skeleton, shift_from, shift_by = _skeleton(lines, lazy_bodies, mark)
+        skeleton, shift_from, shift_by = _skeleton(lines, lazy_bodies, mark, spare_lines)
         try:
             tree = _cst_parse(skeleton)
         except cst.ParserSyntaxError:  # the whole file then: an error is placed by its own lines
@@ -435,28 +443,35 @@ def _fresh_mark(text: str) -> str:
 
 
 def _skeleton(
-    lines: list[str], lazy_bodies: tuple[tuple[int, int, str], ...], mark: str
+    lines: list[str],
+    lazy_bodies: tuple[tuple[int, int, str], ...],
+    mark: str,
+    spare_lines: tuple[tuple[int, int], ...] = (),
 ) -> tuple[str, list[int], list[int]]:
     """The source with each lazy body replaced by one placeholder line naming its lines (a whole
-    def by a stub def around one); and the line shifts that map the skeleton's lines back to
-    the file's (from each skeleton line in the first list on, add the second list's number).
+    def by a stub def around one), and the spare lines left out; and the line shifts that map
+    the skeleton's lines back to the file's (from each skeleton line in the first list on, add
+    the second list's number).
 
     The lines left out are dropped, not blanked: libcst makes nodes of every blank line (0.6
-    of a skeleton's lines at 1x), a third of the skeleton's parse time. Columns are the file's, but
-    a stub's own parameters and columns are not the def's.
+    of a skeleton's lines at 1x), a third of the skeleton's parse time; and of every comment
+    (the licence header atop each provider module). Columns are the file's, but a stub's own
+    parameters and columns are not the def's.
     """
     out: list[str] = []
     shift_from: list[int] = []
     shift_by: list[int] = []
     position = 1
-    for first, last, head in sorted(lazy_bodies):
+    spans = [(first, last, None) for first, last in spare_lines if _only_layout(lines, first, last)]
+    for first, last, head in sorted([*lazy_bodies, *spans], key=lambda span: span[:2]):
         if first < position or last > len(lines):
             continue  # not a range of this text (overlap or stale index): left as it is
         out.extend(lines[position - 1 : first - 1])
-        line = lines[first - 1]
-        indent = line[: len(line) - len(line.lstrip(" \t\f"))]
-        placeholder = f"'{mark}:def:{first}:{last}'" if head else f"'{mark}:{first}:{last}'"
-        out.append(f"{indent}{head + '(): ' if head else ''}{placeholder}{_newline_of(line)}")
+        if head is not None:
+            line = lines[first - 1]
+            indent = line[: len(line) - len(line.lstrip(" \t\f"))]
+            placeholder = f"'{mark}:def:{first}:{last}'" if head else f"'{mark}:{first}:{last}'"
+            out.append(f"{indent}{head + '(): ' if head else ''}{placeholder}{_newline_of(line)}")
         shift_from.append(len(out) + 1)  # the next line out is the file's line last + 1
         shift_by.append(last + 1 - shift_from[-1])
         position = last + 1
@@ -464,6 +479,19 @@ def _skeleton(
     if out and not lines[-1].endswith(("\n", "\r")):
         out[-1] = out[-1].rstrip("\r\n")
     return "".join(out), shift_from, shift_by
+
+
+_LAYOUT = re.compile(r"[ \t\f]*(?:#[^\r\n]*)?(?:\r\n|\r|\n)?")
+
+
+def _only_layout(lines: list[str], first: int, last: int) -> bool:
+    """Whether lines first..last hold only blanks and comments, and no backslash before them
+    joins the first to the line above (`x = f \\` + `# c` + `(y)` is not `x = f (y)`)."""
+    if not 0 < first <= last <= len(lines):
+        return False
+    if first > 1 and lines[first - 2].rstrip("\r\n").endswith("\\"):
+        return False
+    return all(_LAYOUT.fullmatch(line) for line in lines[first - 1 : last])
 
 
 def decode_source(data: bytes) -> str:

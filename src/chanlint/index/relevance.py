@@ -14,7 +14,9 @@ import builtins
 import io
 import tokenize
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from chanlint.catalog.model import Catalog
 
@@ -37,6 +39,9 @@ class FileIndex:
     # head "": the body's lines; "def name" (or "async def name"): the whole def's, header too,
     # for a def without decorators (nothing of its header runs or is read before it is called).
     lazy_bodies: tuple[tuple[int, int, str], ...] = ()
+    # (first, last) for each run of lines between two statements at those levels (or before the
+    # first): only blank lines and comments there, which libcst would make nodes of, one by one.
+    spare_lines: tuple[tuple[int, int], ...] = ()
 
 
 def registration_tokens(catalog: Catalog) -> tuple[bytes, ...]:
@@ -69,11 +74,15 @@ def index_file(module: str, is_package: bool, data: bytes, tokens: tuple[bytes, 
         return index
     package = module if is_package else module.rpartition(".")[0]
     lazy: list[tuple[int, int, str]] = []
+    spare: list[tuple[int, int]] = []
+    if tree.body and _start(tree.body[0]) > 2:  # a licence header, say (its first line kept:
+        spare.append((2, _start(tree.body[0]) - 1))  # the module starts at line 1 either way)
     try:
-        _collect(tree.body, index, package, prefix="", lazy=lazy, lines=_Lines(data))
+        _collect(tree.body, index, package, prefix="", lazy=lazy, lines=_Lines(data), spare=spare)
     except RecursionError:
         index.problem = ("CHL908", 1, 1, "nesting too deep to analyse")
     index.lazy_bodies = tuple(lazy)
+    index.spare_lines = tuple(spare)
     return index
 
 
@@ -115,9 +124,21 @@ class _Lines:
 
 
 def _collect(
-    body: list[ast.stmt], index: FileIndex, package: str, prefix: str, lazy: list | None, lines: _Lines
+    body: list[ast.stmt],
+    index: FileIndex,
+    package: str,
+    prefix: str,
+    lazy: list | None,
+    lines: _Lines,
+    spare: list | None = None,
 ) -> None:
-    """Imports, classes and (with `lazy`, at the levels that run on import) the lazily parsed bodies."""
+    """Imports, classes and (with `lazy` and `spare`, at the levels that run on import) the
+    lazily parsed bodies and the lines between statements."""
+    if spare is not None:
+        for before, after in pairwise(body):
+            end = before.end_lineno or before.lineno
+            if _start(after) > end + 1:
+                spare.append((end + 1, _start(after) - 1))
     for node in body:
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -132,7 +153,7 @@ def _collect(
             qualname = f"{prefix}{node.name}"
             index.classes[qualname] = [_dotted(b) for b in node.bases]
             index.class_lines[qualname] = node.lineno
-            _collect(node.body, index, package, f"{qualname}.", lazy, lines)
+            _collect(node.body, index, package, f"{qualname}.", lazy, lines, spare)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             classes_before = len(index.classes)
             _collect(node.body, index, package, f"{prefix}{node.name}.<locals>.", None, lines)
@@ -147,9 +168,9 @@ def _collect(
                     lazy.append((*span, ""))
         elif isinstance(node, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
             for part in ("body", "orelse", "finalbody"):
-                _collect(getattr(node, part, []) or [], index, package, prefix, lazy, lines)
+                _collect(getattr(node, part, []) or [], index, package, prefix, lazy, lines, spare)
             for handler in getattr(node, "handlers", []):
-                _collect(handler.body, index, package, prefix, lazy, lines)
+                _collect(handler.body, index, package, prefix, lazy, lines, spare)
 
 
 def _bind(index: FileIndex, local: str, target: str) -> None:
@@ -158,11 +179,17 @@ def _bind(index: FileIndex, local: str, target: str) -> None:
         index.imports[local] = (*known, target)
 
 
+def _start(node: ast.stmt) -> int:
+    """A statement's first line: its first decorator's, if it has any."""
+    decorators = getattr(node, "decorator_list", None)
+    return min(node.lineno, *(d.lineno for d in decorators)) if decorators else node.lineno
+
+
 def _own_lines(node: ast.FunctionDef | ast.AsyncFunctionDef, lines: _Lines) -> tuple[int, int] | None:
     """The lines of a def's body, if nothing of the header shares them (`def f(\n): return 1` does)."""
     first = node.body[0]
     decorators = getattr(first, "decorator_list", None)
-    start = min([first.lineno, *(d.lineno for d in decorators or ())])
+    start = _start(first)
     if start <= node.lineno or node.end_lineno is None:
         return None
     text = lines.get(start)
@@ -304,9 +331,14 @@ def _index_one(item: tuple[str, bool, bytes, tuple[bytes, ...]]) -> FileIndex:
 
 
 def index_many(
-    items: list[tuple[str, bool, bytes]], tokens: tuple[bytes, ...], jobs: int, progress=None
+    items: list[tuple[str, bool, bytes]],
+    tokens: tuple[bytes, ...],
+    jobs: int,
+    progress=None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[FileIndex]:
-    """Index files in order; across `jobs` processes when there are many (same result either way)."""
+    """Index files in order; across `jobs` processes when there are many (same result either way).
+    With processes, `meanwhile` runs in this one while they work (it would otherwise wait)."""
     work = [(module, is_package, data, tokens) for module, is_package, data in items]
     if jobs <= 1 or len(work) < PARALLEL_THRESHOLD:
         results = []
@@ -319,7 +351,10 @@ def index_many(
 
     results = []
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for done, index in enumerate(pool.map(_index_one, work, chunksize=32), 1):
+        answers = pool.map(_index_one, work, chunksize=32)  # every chunk handed out: the workers start
+        if meanwhile is not None:
+            meanwhile()
+        for done, index in enumerate(answers, 1):
             results.append(index)
             if progress and (done % 50 == 0 or done == len(work)):
                 progress("indexing", done, len(work))
