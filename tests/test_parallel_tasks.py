@@ -119,3 +119,18 @@ def test_entry_points_are_listed_only_when_asked(tmp_path: Path, forked: list[in
         reports.append(check([folder], load_settings(None, folder), options))
     assert report_dict(reports[0], cwd=folder) == report_dict(reports[1], cwd=folder)
     assert reports[0].entrypoints and not reports[1].entrypoints and forked
+
+
+def _collector_on(_: int) -> bool:
+    import gc
+
+    return gc.isenabled()
+
+
+@pytest.mark.skipif(not forks.can_fork(), reason="tasks run in forked workers only where fork is safe")
+def test_workers_run_without_the_cycle_collector_and_the_parent_keeps_it() -> None:
+    """What a worker builds lives until it exits: collecting cycles there finds next to nothing."""
+    import gc
+
+    assert list(forks.map_in_forks(_collector_on, list(range(6)), 2)) == [False] * 6
+    assert gc.isenabled()
