@@ -5,7 +5,9 @@ versions, plus apache-airflow-core and the task SDK), extracted and never import
 as a deployment: example DAGs in dags/, library code in plugins/. Then measures, as medians of
 several runs: the file-read floor, `ast.parse` of every file in one process, chanlint cold (no
 cache), warm, and after changing one file, peak memory, and ruff --select AIR cold and warm
-when ruff is installed; and the same at 2x and 4x the corpus to show scaling.
+when ruff is installed; and the same at 2x and 4x the corpus to show scaling. What a target
+compares (ast.parse and chanlint cold; chanlint and ruff warm) is measured in turn, a run of
+each per round, so that the machine's drift weighs on both alike.
 
     python bench/run_bench.py [--runs 3] [--scales 1,2,4]
 
@@ -25,6 +27,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -160,17 +163,34 @@ def tree_pss(pid: int) -> int:
     return total
 
 
+def in_turn(
+    measurements: dict[str, Callable[[], tuple[float, int | None]]], times: int
+) -> dict[str, tuple[float, int | None]]:
+    """Median time and peak memory of each measurement, taken one of each per round, round after
+    round: this machine drifts (ast.parse moved by a third from one bench run to the next), and
+    taken in turn, the measurements a target compares drift alike."""
+    samples: dict[str, list[tuple[float, int | None]]] = {name: [] for name in measurements}
+    for _ in range(times):
+        for name, once in measurements.items():
+            samples[name].append(once())
+    return {
+        name: (statistics.median(t for t, _ in got), max((m for _, m in got if m is not None), default=None))
+        for name, got in samples.items()
+    }
+
+
 def measure(root: Path, runs: int) -> dict[str, tuple[float, int | None]]:
     files = files_of(root)
     results: dict[str, tuple[float, int | None]] = {}
     results["file-read floor"] = (timed(lambda: [f.read_bytes() for f in files], runs), None)
 
-    def parse_all() -> None:
+    def parse_all() -> tuple[float, None]:
+        start = time.perf_counter()
         for f in files:
             with contextlib.suppress(SyntaxError, ValueError):
                 ast.parse(f.read_bytes())
+        return time.perf_counter() - start, None
 
-    results["ast.parse, 1 process"] = (timed(parse_all, runs), None)
     chanlint = [sys.executable, "-m", "chanlint", "check", "--quiet", "--format", "concise"]
     quick_runs = max(runs, 11)  # warm runs take tens of milliseconds: more samples, a steadier median
     cache = root.parent / f"{root.name}-cache"
@@ -183,10 +203,22 @@ def measure(root: Path, runs: int) -> dict[str, tuple[float, int | None]]:
             samples.append(run_cli(args, root))
         return statistics.median(s[0] for s in samples), max(s[1] for s in samples)
 
-    results["chanlint cold (no cache)"] = med([*chanlint, "--no-cache", "."])
+    cold = {
+        "ast.parse, 1 process": parse_all,
+        "chanlint cold (no cache)": lambda: run_cli([*chanlint, "--no-cache", "."], root),
+    }
+    results.update(in_turn(cold, runs))
     shutil.rmtree(cache, ignore_errors=True)
+    warm = {"chanlint warm": lambda: run_cli([*chanlint, "--cache-dir", str(cache), "."], root)}
     run_cli([*chanlint, "--cache-dir", str(cache), "."], root)
-    results["chanlint warm"] = med([*chanlint, "--cache-dir", str(cache), "."], times=quick_runs)
+    ruff = shutil.which("ruff")
+    if ruff:
+        ruff_cache = root.parent / f"{root.name}-ruff-cache"
+        ruff_check = [ruff, "check", "--quiet", "--exit-zero", "--select", "AIR", "--preview"]
+        run_cli([*ruff_check, "--cache-dir", str(ruff_cache), "."], root)
+        warm["ruff --select AIR warm"] = lambda: run_cli([*ruff_check, "--cache-dir", str(ruff_cache), "."], root)
+    measured_warm = in_turn(warm, quick_runs)
+    results["chanlint warm"] = measured_warm["chanlint warm"]
     # A real DAG file (one the analysis reads), and a hook module that DAG imports reach.
     dag = next(p for p in files if "/dags/" in p.as_posix() and b"with DAG(" in p.read_bytes())
     original = dag.read_text()
@@ -207,13 +239,9 @@ def measure(root: Path, runs: int) -> dict[str, tuple[float, int | None]]:
 
     results["chanlint, one library file changed"] = med([*chanlint, "--cache-dir", str(cache), "."], touch_helper)
     helper.write_text(original_helper)
-    ruff = shutil.which("ruff")
     if ruff:
-        ruff_cache = root.parent / f"{root.name}-ruff-cache"
-        base = [ruff, "check", "--quiet", "--exit-zero", "--select", "AIR", "--preview"]
-        results["ruff --select AIR cold"] = med([*base, "--no-cache", "."])
-        run_cli([*base, "--cache-dir", str(ruff_cache), "."], root)
-        results["ruff --select AIR warm"] = med([*base, "--cache-dir", str(ruff_cache), "."], times=quick_runs)
+        results["ruff --select AIR cold"] = med([*ruff_check, "--no-cache", "."])
+        results["ruff --select AIR warm"] = measured_warm["ruff --select AIR warm"]
     return results
 
 
