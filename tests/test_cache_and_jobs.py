@@ -113,7 +113,7 @@ def test_parallel_indexing_gives_identical_output(tmp_path) -> None:
 
 
 def test_the_parent_does_other_work_while_the_indexing_processes_run() -> None:
-    """index_many hands `meanwhile` the wait for its workers (run_check loads libcst there)."""
+    """index_many hands `meanwhile` the wait for its workers (a check loads libcst there)."""
     from chanlint.index.relevance import PARALLEL_THRESHOLD, index_many
 
     items = [

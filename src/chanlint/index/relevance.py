@@ -40,7 +40,8 @@ class FileIndex:
     # for a def without decorators (nothing of its header runs or is read before it is called).
     lazy_bodies: tuple[tuple[int, int, str], ...] = ()
     # (first, last) for each run of lines between two statements at those levels (or before the
-    # first): only blank lines and comments there, which libcst would make nodes of, one by one.
+    # first, from line 2): blank lines and comments there, which libcst would make nodes of, one
+    # by one (parse_module checks that they are, and that no backslash joins them to code).
     spare_lines: tuple[tuple[int, int], ...] = ()
 
 
