@@ -282,10 +282,8 @@ def _analyse(sources, hashes, eager, layout, catalog, settings, problems, option
     def parse_scanned(path: Path, problems: list[Finding] | None) -> ModuleInfo | None:
         if catalog.is_runtime_module(sources[path][0].module):
             return None  # Airflow's own source in the tree: read as if installed (see [runtime_code])
-        index = indexes.get(sources[path][0].module)
-        whole = index is None or options.parse_everything
-        lazy, spare = ((), ()) if whole else (index.lazy_bodies, index.spare_lines)
-        module = _parse(sources[path][0], _content(sources, hashes, path), problems, lazy, spare)
+        index = None if options.parse_everything else indexes.get(sources[path][0].module)
+        module = _parse(sources[path][0], _content(sources, hashes, path), problems, index)
         if module is not None and module.name in indexes:
             module.class_lines = indexes[module.name].class_lines  # lines without positions
         return module
@@ -336,10 +334,8 @@ def _analyse(sources, hashes, eager, layout, catalog, settings, problems, option
         outcome.read_stats[str(path)] = st
         outcome.read_hashes[str(path)] = content_hash(data)
         source = SourceFile(path, names[0], tuple(names[1:]), path.name == "__init__.py", False)
-        if options.parse_everything:
-            return _parse(source, data, None)
-        index = index_file(source.module, source.is_package, data, ())
-        return _parse(source, data, None, index.lazy_bodies, index.spare_lines)
+        index = None if options.parse_everything else index_file(source.module, source.is_package, data, ())
+        return _parse(source, data, None, index)
 
     def current_hash(path: str) -> str | None:
         if path in hashes:
@@ -650,17 +646,18 @@ def _parse(
     source: SourceFile,
     data: bytes,
     problems: list[Finding] | None,
-    lazy: tuple[tuple[int, int, str], ...] = (),
-    spare: tuple[tuple[int, int], ...] = (),
+    index: FileIndex | None = None,
 ) -> ModuleInfo | None:
-    """libcst-parse one file (but its `lazy` bodies and `spare` lines); a file ast accepted but
-    libcst refuses is reported when parsed up front."""
+    """libcst-parse one file (but the lazy bodies and spare lines its `index` names, if given); a
+    file ast accepted but libcst refuses is reported when parsed up front."""
     import libcst as cst
 
     from chanlint.index.modules import LibcstFailure, decode_source, parse_module
 
     try:
-        return parse_module(source, decode_source(data), lazy, spare)
+        if index is None:
+            return parse_module(source, decode_source(data))
+        return parse_module(source, decode_source(data), index.lazy_bodies, index.spare_lines)
     except cst.ParserSyntaxError as exc:
         code, reason, line, column = "CHL900", f"syntax error: {exc.message}", exc.editor_line, exc.editor_column
     except LibcstFailure as exc:

@@ -137,9 +137,9 @@ def _collect(
     lazily parsed bodies and the lines between statements."""
     if spare is not None:
         for before, after in pairwise(body):
-            end = before.end_lineno or before.lineno
-            if _start(after) > end + 1:
-                spare.append((end + 1, _start(after) - 1))
+            first, last = (before.end_lineno or before.lineno) + 1, _start(after) - 1
+            if first <= last:
+                spare.append((first, last))
     for node in body:
         if isinstance(node, ast.Import):
             for alias in node.names:
