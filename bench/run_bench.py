@@ -179,6 +179,18 @@ def in_turn(
     }
 
 
+CHANLINT = [sys.executable, "-m", "chanlint", "check", "--quiet", "--format", "concise"]
+
+
+def stage_breakdown(root: Path) -> str:
+    """One cold run's `--timings` table: where its time goes, stage by stage."""
+    environment = {**os.environ, "COLUMNS": "120"}  # rich's width when standard error is no terminal
+    out = subprocess.run(
+        [*CHANLINT, "--no-cache", "--timings", "."], cwd=root, capture_output=True, text=True, env=environment
+    )
+    return "\n".join(line.rstrip() for line in out.stderr.strip("\n").splitlines())
+
+
 def measure(root: Path, runs: int) -> dict[str, tuple[float, int | None]]:
     files = files_of(root)
     results: dict[str, tuple[float, int | None]] = {}
@@ -191,7 +203,7 @@ def measure(root: Path, runs: int) -> dict[str, tuple[float, int | None]]:
                 ast.parse(f.read_bytes())
         return time.perf_counter() - start, None
 
-    chanlint = [sys.executable, "-m", "chanlint", "check", "--quiet", "--format", "concise"]
+    chanlint = CHANLINT
     quick_runs = max(runs, 11)  # warm runs take tens of milliseconds: more samples, a steadier median
     cache = root.parent / f"{root.name}-cache"
 
@@ -284,6 +296,17 @@ def table(scales: dict[int, tuple[int, int, dict]]) -> str:
     return "\n".join(lines)
 
 
+def stages_section(breakdowns: dict[int, str]) -> str:
+    parts = [
+        "\n## Where a cold run's time goes\n",
+        "One more cold run per corpus, with `--timings` (wall and CPU seconds by stage; CPU counts the",
+        "worker processes, so on 2 cores it may reach twice the wall time).",
+    ]
+    for scale, text in breakdowns.items():
+        parts += [f"\n{scale}x:\n", "```", text, "```"]
+    return "\n".join(parts)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -292,6 +315,7 @@ def main() -> int:
     wheels = fetch()
     compiled = byte_compile_chanlint()
     scales: dict[int, tuple[int, int, dict]] = {}
+    breakdowns: dict[int, str] = {}
     for scale in (int(s) for s in args.scales.split(",")):
         root = CACHE / f"corpus-{scale}x"
         build_corpus(wheels, root, scale)
@@ -299,8 +323,9 @@ def main() -> int:
         nlines = sum(f.read_bytes().count(b"\n") for f in files)
         print(f"measuring {scale}x: {len(files)} files, {nlines} lines", file=sys.stderr)
         scales[scale] = (len(files), nlines, measure(root, args.runs))
+        breakdowns[scale] = stage_breakdown(root)
     machine = f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    body = table(scales)
+    body = table(scales) + "\n" + stages_section(breakdowns)
     print(body)
     (HERE / "RESULTS.md").write_text(
         "# Benchmark results\n\n"

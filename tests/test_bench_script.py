@@ -31,3 +31,13 @@ def test_compared_measurements_alternate_and_give_medians_and_peaks() -> None:
     results = bench.in_turn({"a": once("a"), "b": once("b")}, 3)
     assert calls == ["a", "b", "a", "b", "a", "b"]
     assert results == {"a": (2.0, 30), "b": (5.0, None)}
+
+
+def test_the_stage_breakdown_is_a_cold_run_s_timings_table() -> None:
+    bench = _bench()
+    text = bench.stage_breakdown(REPO / "fixtures" / "demo")
+    rows = [line.split()[0] for line in text.splitlines() if line.strip()]
+    assert rows[0] == "stage" and "index" in rows and "analyse" in rows and "total" in rows
+    assert "load" not in rows  # --no-cache: no cache read
+    section = bench.stages_section({1: text})
+    assert section.count("```") == 2 and "\n1x:\n" in section

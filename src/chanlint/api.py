@@ -31,6 +31,7 @@ from chanlint.discover.files import (
     stat_of,
 )
 from chanlint.index.cache import Cache, RunMemo, TaskMemo, TaskRecord, UnreadableEntry, content_hash, hash_file
+from chanlint.timings import LIBCST, ParseTally, Stage, Timings
 
 if TYPE_CHECKING:  # the index and analysis stages (and libcst) load only when a run must read files
     from chanlint.check.census import Census
@@ -73,6 +74,8 @@ class Report:
     from_cache: bool = False  # findings reused from the last run (entrypoints then not listed)
     tasks_run: int = 0  # analysis tasks evaluated (one per relevant module)
     tasks_reused: int = 0  # ... and reused from the last run, their files unchanged (entrypoints not listed)
+    timings: Timings = field(default_factory=Timings, repr=False)  # where the run's time went
+    libcst: ParseTally = field(default_factory=ParseTally)  # what the analysis parsed with libcst, in every process
 
 
 @dataclass
@@ -83,6 +86,7 @@ class _Walk:
     files: list[str]
     stats: dict[str, FileStat]
     problems: list[Finding]
+    timings: Timings
 
     @property
     def scanned(self) -> int:
@@ -91,33 +95,45 @@ class _Walk:
 
 def check(paths: list[Path], settings: Settings, options: CheckOptions | None = None) -> Report:
     options = options or CheckOptions()
+    timings = Timings()
     started = time.time_ns()
     stats: dict[str, FileStat] = {}
-    files, skipped = iter_python_files(
-        paths, settings.exclude, settings.max_file_size, options.follow_symlinks, stats=stats
-    )
-    walk = _Walk(started, files, stats, [_file_problem(s.path, 1, 1, s.reason, s.code) for s in skipped])
+    with timings.stage("find files") as stage:
+        files, skipped = iter_python_files(
+            paths, settings.exclude, settings.max_file_size, options.follow_symlinks, stats=stats
+        )
+        stage.detail = f"{len(files):,} Python files" + (f", {len(skipped):,} refused" if skipped else "")
+    problems = [_file_problem(s.path, 1, 1, s.reason, s.code) for s in skipped]
+    walk = _Walk(started, files, stats, problems, timings)
     cache = Cache(options.cache_dir, catalog_stamp()) if options.cache_dir else None
     memo = None
-    if cache is not None:
-        cache.load()
-        _choose_release(settings, cache)
-    run_key = _run_key(settings, options)
-    if cache is not None:
-        memo = cache.run(run_key)
     read_stats: dict[str, FileStat | None] = {}
-    if memo is not None and memo.holds_for(stats, read_stats):  # nothing changed: no file is read
-        report = Report(__version__, memo.airflow, walk.scanned, [], [], settings.version_note, from_cache=True)
-        if memo.worth_refreshing(stats, read_stats):  # so that the next run need not read them either
-            memo.stats, memo.read_stats, memo.taken_at = stats, read_stats, started
-            cache.store_run(memo)
-        cache.save()  # writes only what changed: refreshed stats, a release read anew
-        judged = memo.findings + walk.problems + memo.problems
-        report.findings = _postprocess(judged, settings, options, memo.checked, report)
-        return report
+    if cache is not None:
+        with timings.stage("load the cache") as stage:
+            cache.load()
+            _choose_release(settings, cache)
+            run_key = _run_key(settings, options)
+            memo = cache.run(run_key)
+            unchanged = memo is not None and memo.holds_for(stats, read_stats)
+            stage.detail = "no file changed" if unchanged else "files changed" if memo else "nothing to reuse"
+        if unchanged:  # no file is read
+            report = Report(__version__, memo.airflow, walk.scanned, [], [], settings.version_note, from_cache=True)
+            report.timings = timings
+            with timings.stage("report") as stage:
+                if memo.worth_refreshing(stats, read_stats):  # so that the next run need not read them either
+                    memo.stats, memo.read_stats, memo.taken_at = stats, read_stats, started
+                    cache.store_run(memo)
+                cache.save()  # writes only what changed: refreshed stats, a release read anew
+                judged = memo.findings + walk.problems + memo.problems
+                report.findings = _postprocess(judged, settings, options, memo.checked, report)
+                stage.detail = "the last run's findings"
+            return report
+    else:
+        run_key = _run_key(settings, options)
     try:
         return _check_contents(paths, settings, options, walk, cache, memo, run_key)
     except _StaleTrust:  # a file changed while this run trusted its stat: read every file instead
+        timings.stages.append(Stage("start over", detail="a file known by its stat had changed: reading every file"))
         return _check_contents(paths, settings, options, walk, cache, memo, run_key, trust=False)
 
 
@@ -153,38 +169,19 @@ def _check_contents(
     """The run that reads the files: indexes what changed, and analyses unless nothing it read did."""
     from chanlint.index.relevance import registration_tokens
 
+    timings = walk.timings
     catalog = settings.catalog()
     layout = find_layout(paths, settings.project_root, settings.import_roots, catalog.layout)
-    problems: list[Finding] = []
-    sources: dict[Path, tuple[SourceFile, bytes | None]] = {}  # None: not read yet (see _content)
-    hashes: dict[str, str] = {}
-    safe_mode: set[str] = set()
     dag_layout = (layout.folder_prefixes("dag_folders"), layout.folder_prefixes("non_dag_folders"))
     trusting = memo if trust and memo is not None and memo.dag_layout == dag_layout else None
-    for name in walk.files:
-        path = Path(name)
-        in_dags = in_dag_folders(path, layout)
-        digest = trusting.trusted_hash(name, walk.stats.get(name)) if trusting is not None else None
-        if digest is not None:  # its stat is unchanged since the last run read it: its content too
-            data, safe = None, name in trusting.safe_mode  # type: ignore[union-attr]
-        else:
-            try:
-                data = path.read_bytes()
-            except FileNotFoundError:
-                problems.append(_file_problem(path, 1, 1, "file vanished during the scan", "CHL905"))
-                continue
-            except OSError as exc:
-                problems.append(_file_problem(path, 1, 1, f"cannot read file: {exc.strerror or exc}", "CHL905"))
-                continue
-            digest, safe = content_hash(data), in_dags and passes_safe_mode(data, layout)
-        names = module_names(path, layout.import_roots)
-        dag_file = in_dags and safe
-        sources[path] = (SourceFile(path, names[0], tuple(names[1:]), path.name == "__init__.py", dag_file), data)
-        hashes[name] = digest  # the walk's own string: the cache pickles it once
-        if safe:
-            safe_mode.add(name)
-    with _rare_collections():
-        indexes, replaced = _index_all(sources, hashes, registration_tokens(catalog), cache, options)
+    with timings.stage("read files") as stage:
+        sources, hashes, safe_mode, problems = _read_sources(walk, layout, trusting)
+        trusted = sum(data is None for _, data in sources.values())
+        stage.detail = f"{len(sources) - trusted:,} read" + (f", {trusted:,} known by their stat" if trusted else "")
+    with timings.stage("index") as stage, _rare_collections():
+        indexes, replaced, anew = _index_all(sources, hashes, registration_tokens(catalog), cache, options)
+        cached = f", {len(sources) - anew:,} from the cache" if cache is not None else ""
+        stage.detail = f"{anew:,} files indexed anew (ast){cached}"
     for path, (source, _) in list(sources.items()):
         problem = indexes[source.module].problem
         if problem is not None:
@@ -192,16 +189,19 @@ def _check_contents(
             problems.append(_file_problem(path, line, column, reason, code))
             del sources[path]
     roots = tuple(str(root) for root in layout.import_roots)
-    if memo is not None and memo.unchanged(hashes):
-        eager = {Path(p) for p in memo.relevant}  # what is relevant follows from contents and settings alone
-        entry_modules = memo.entry_modules
-    else:
-        same_graph = memo is not None and _same_class_graph(memo, hashes, roots, dag_layout, replaced)
-        known = memo.entry_modules if same_graph else None  # type: ignore[union-attr]
-        eager, entry_modules = _eager_paths(sources, hashes, indexes, catalog, settings, options, known)
-    report = Report(__version__, catalog.airflow, walk.scanned, [], [], settings.version_note)
+    with timings.stage("relevance") as stage:
+        if memo is not None and memo.unchanged(hashes):
+            eager = {Path(p) for p in memo.relevant}  # what is relevant follows from contents and settings alone
+            entry_modules = memo.entry_modules
+        else:
+            same_graph = memo is not None and _same_class_graph(memo, hashes, roots, dag_layout, replaced)
+            known = memo.entry_modules if same_graph else None  # type: ignore[union-attr]
+            eager, entry_modules = _eager_paths(sources, hashes, indexes, catalog, settings, options, known)
+        stage.detail = f"{len(eager):,} files may hold entry points"
+    report = Report(__version__, catalog.airflow, walk.scanned, [], [], settings.version_note, timings=timings)
     checked = [str(p) for p in sources]
     if memo is not None and _still_valid(memo, hashes, eager):
+        timings.stages.append(Stage("analyse", detail="skipped: nothing the last analysis read changed"))
         judged = list(memo.findings)
         # libcst's refusals found by the analysis, in files (scanned or read elsewhere) whose
         # contents are unchanged: a changed file's own diagnostics were found anew above
@@ -218,10 +218,14 @@ def _check_contents(
         relevant = {str(p) for p in eager}
         tasks = cache.task_memo() if cache is not None else None
         reusable = tasks.tasks if tasks is not None and tasks.holds_for(run_key, relevant) else {}
-        with _rare_collections():
+        with timings.stage("analyse") as stage, _rare_collections():
             judged, outcome = _analyse(
                 sources, hashes, eager, layout, catalog, settings, problems, options, indexes, reusable
             )
+            stage.detail = f"{outcome.run:,} tasks run, {outcome.reused:,} reused"
+        report.libcst = parsed = outcome.libcst
+        detail = f"{parsed.lines:,} lines in {parsed.parses:,} parses"
+        timings.stages.append(Stage("of which libcst parsing", cpu=parsed.cpu, detail=detail, part=True))
         report.entrypoints, report.tasks_run, report.tasks_reused = outcome.entries, outcome.run, outcome.reused
         # Reused tasks looked in folders too, and their stamps still hold (see TaskMemo.holds_for).
         folders = {**tasks.folders, **outcome.folders} if outcome.reused and tasks is not None else outcome.folders
@@ -247,11 +251,47 @@ def _check_contents(
         if cache is not None:
             cache.store_task_memo(TaskMemo(run_key, relevant, folders, walk.started, outcome.tasks))
     if cache is not None:
-        cache.store_run(memo)
-        cache.forget_missing(set(hashes))
-        cache.save()
-    report.findings = _postprocess(judged + walk.problems + problems, settings, options, checked, report)
+        with timings.stage("save the cache"):
+            cache.store_run(memo)
+            cache.forget_missing(set(hashes))
+            cache.save()
+    with timings.stage("report") as stage:
+        report.findings = _postprocess(judged + walk.problems + problems, settings, options, checked, report)
+        stage.detail = f"{len(report.findings):,} findings"
     return report
+
+
+def _read_sources(walk: _Walk, layout, trusting: RunMemo | None):
+    """Each scanned file's source (its bytes, or None where `trusting` vouches for its content by
+    its stat: see RunMemo.trusted_hash), content hash and safe-mode verdict; and the files that
+    could not be read."""
+    problems: list[Finding] = []
+    sources: dict[Path, tuple[SourceFile, bytes | None]] = {}  # None: not read yet (see _content)
+    hashes: dict[str, str] = {}
+    safe_mode: set[str] = set()
+    for name in walk.files:
+        path = Path(name)
+        in_dags = in_dag_folders(path, layout)
+        digest = trusting.trusted_hash(name, walk.stats.get(name)) if trusting is not None else None
+        if digest is not None:  # its stat is unchanged since the last run read it: its content too
+            data, safe = None, name in trusting.safe_mode  # type: ignore[union-attr]
+        else:
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:
+                problems.append(_file_problem(path, 1, 1, "file vanished during the scan", "CHL905"))
+                continue
+            except OSError as exc:
+                problems.append(_file_problem(path, 1, 1, f"cannot read file: {exc.strerror or exc}", "CHL905"))
+                continue
+            digest, safe = content_hash(data), in_dags and passes_safe_mode(data, layout)
+        names = module_names(path, layout.import_roots)
+        dag_file = in_dags and safe
+        sources[path] = (SourceFile(path, names[0], tuple(names[1:]), path.name == "__init__.py", dag_file), data)
+        hashes[name] = digest  # the walk's own string: the cache pickles it once
+        if safe:
+            safe_mode.add(name)
+    return sources, hashes, safe_mode, problems
 
 
 GC_THRESHOLD = 200_000  # allocations between collections of the youngest generation (Python's default: 700)
@@ -274,6 +314,7 @@ def _rare_collections() -> Iterator[None]:
 def _analyse(sources, hashes, eager, layout, catalog, settings, problems, options, indexes, reusable):
     """Parse what the tasks read, evaluate every task (one per relevant module) whose record in
     `reusable` no longer holds, judge what their entry points send (see check.entrypoints)."""
+    parsed_here = LIBCST.copy()
     from chanlint.check import forks
     from chanlint.check.entrypoints import TaskResult, merge_entries, run_task
     from chanlint.index.relevance import index_file
@@ -365,6 +406,7 @@ def _analyse(sources, hashes, eager, layout, catalog, settings, problems, option
         return record, result
 
     sent = {"hashes": 0, "stats": 0, "folders": 0}  # each worker keeps its own counts
+    parsed_before = LIBCST.copy()  # in a worker: what it had parsed when it last answered
 
     def news(name: str, current: dict) -> dict:
         """What a worker learnt since its last answer: these dicts only ever gain entries."""
@@ -374,14 +416,17 @@ def _analyse(sources, hashes, eager, layout, catalog, settings, problems, option
     def evaluate_apart(path: Path) -> tuple:
         """`evaluate` in a worker process: the answer as plain data, with what the task learnt
         about files read outside the scan and folders looked in (the run's memo needs them)."""
+        nonlocal parsed_before
         record, result = evaluate(path)
         entries = [e.settled() for e in result.entries] if options.list_entrypoints else []
         result = TaskResult(entries, result.attached, [], result.missing, frozenset())
         # (What it parsed is in the record's files: each file parsed is a module some task reached.)
+        parsed, parsed_before = LIBCST.since(parsed_before), LIBCST.copy()
         return (
             record,
             result,
             (news("hashes", outcome.read_hashes), news("stats", outcome.read_stats), news("folders", finder.folders)),
+            parsed,
         )
 
     held: dict[str, TaskRecord] = {}  # the records that still hold, by root path
@@ -399,9 +444,11 @@ def _analyse(sources, hashes, eager, layout, catalog, settings, problems, option
     sys.setrecursionlimit(max(limit, 20000))
     try:
         if options.jobs > 1 and len(todo) >= forks.PARALLEL_TASKS and forks.can_fork():
+            parsed_before = LIBCST.copy()
             with closing(forks.map_in_forks(evaluate_apart, todo, options.jobs)) as answers:
-                for done, (path, (record, result, learnt)) in enumerate(zip(todo, answers, strict=True), 1):
+                for done, (path, (record, result, learnt, parsed)) in enumerate(zip(todo, answers, strict=True), 1):
                     hashes_read, stats_read, folders = learnt
+                    outcome.libcst.add(parsed)
                     outcome.read_hashes.update(hashes_read)
                     outcome.read_stats.update(stats_read)
                     finder.folders.update(folders)
@@ -427,6 +474,7 @@ def _analyse(sources, hashes, eager, layout, catalog, settings, problems, option
     for name in sorted(unresolved | program.unresolved):  # asked by the tasks run now (reused: see TaskMemo.folders)
         finder.find(name)  # the folders that prove it still finds nothing are in finder.folders
     outcome.folders = dict(finder.folders)
+    outcome.libcst.add(LIBCST.since(parsed_here))  # this process's own parses (tasks in turn)
     if not outcome.reused and options.list_entrypoints:
         outcome.entries = merge_entries(results)  # every entry point, for the census
     return _assemble(records), outcome
@@ -476,12 +524,13 @@ class AnalysisInputs:
     entries: list = field(default_factory=list)  # every entry point, when no task was reused
     run: int = 0
     reused: int = 0
+    libcst: ParseTally = field(default_factory=ParseTally)  # what libcst parsed, in every process
 
 
-def _index_all(sources, hashes, tokens, cache, options) -> tuple[dict[str, FileIndex], dict[str, tuple]]:
+def _index_all(sources, hashes, tokens, cache, options) -> tuple[dict[str, FileIndex], dict[str, tuple], int]:
     """The ast index of every file: from the cache by content hash, else computed (in parallel).
     Also, for each file indexed anew: (the hash and index the cache held for it, or None; its
-    new index)."""
+    new index); and how many were."""
     from chanlint.index.relevance import index_many
 
     indexes: dict[str, FileIndex] = {}
@@ -510,7 +559,7 @@ def _index_all(sources, hashes, tokens, cache, options) -> tuple[dict[str, FileI
         if cache is not None:
             replaced[str(path)] = (cache.last_index(str(path)), index)
             cache.store_index(str(path), hashes[str(path)], index)
-    return indexes, replaced
+    return indexes, replaced, len(todo)
 
 
 def _import_analysis() -> None:
@@ -583,7 +632,11 @@ def census(paths: list[Path], settings: Settings, options: CheckOptions | None =
     report = check(paths, settings, options)
     from chanlint.check.census import take_census
 
-    return take_census(report.entrypoints, settings.catalog())
+    with report.timings.stage("census") as stage:
+        result = take_census(report.entrypoints, settings.catalog())
+        stage.detail = f"{len(result.uses):,} message uses in {len(result.entrypoints):,} entry points"
+    result.timings = report.timings
+    return result
 
 
 def _task_entries_matter(settings: Settings) -> bool:

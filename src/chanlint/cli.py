@@ -112,6 +112,9 @@ config_option = click.option(
     help="Use this pyproject.toml or chanlint.toml instead of the nearest one.",
 )
 verbose_option = click.option("--verbose", is_flag=True, help="Show the traceback of an internal error.")
+timings_option = click.option(
+    "--timings", is_flag=True, help="Print where the run's time went, stage by stage, on standard error."
+)
 jobs_option = click.option(
     "--jobs",
     "-j",
@@ -165,6 +168,7 @@ def _settings(targets: list[Path], config_path: Path | None, airflow_version: st
     help="Cache folder (default: .chanlint_cache in the project root).",
 )
 @jobs_option
+@timings_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary on standard error.")
 @verbose_option
 @click.option("--follow-symlinks", is_flag=True, help="Read symlinked files that point outside the scanned folders.")
@@ -183,6 +187,7 @@ def check(
     no_cache: bool,
     cache_dir: Path | None,
     jobs: int | None,
+    timings: bool,
     quiet: bool,
     verbose: bool,
     follow_symlinks: bool,
@@ -228,6 +233,8 @@ def check(
         with _progress(err, enabled=not quiet) as progress:
             options.progress = progress
             report = run_check(targets, settings, options)
+        if timings:
+            _print_timings(err, report.timings)
         if write_baseline is not None:
             write_baseline.write_text(baseline_document(report.findings, settings.project_root), encoding="utf-8")
             err.print(f"wrote {len(report.findings)} finding(s) to the baseline {write_baseline}")
@@ -242,6 +249,12 @@ def check(
     except Exception as exc:  # a bug in chanlint, never a problem with the user's input
         _internal_error(err, exc, verbose)
     sys.exit(EXIT_FINDINGS if report.findings else EXIT_CLEAN)
+
+
+def _print_timings(err: _Stderr, timings) -> None:
+    from chanlint.report.timings_view import render_timings
+
+    render_timings(timings, err.console)
 
 
 def _internal_error(err: _Stderr, exc: BaseException, verbose: bool) -> NoReturn:
@@ -457,6 +470,7 @@ def _fail(message: str) -> None:
 @airflow_version_option
 @config_option
 @jobs_option
+@timings_option
 @verbose_option
 def census_command(
     paths: tuple[Path, ...],
@@ -468,6 +482,7 @@ def census_command(
     airflow_version: str | None,
     config_path: Path | None,
     jobs: int | None,
+    timings: bool,
     verbose: bool,
 ) -> None:
     """Every channel the code uses, per process and entry point kind, allowed or not."""
@@ -484,6 +499,8 @@ def census_command(
     try:
         settings = _settings(targets, config_path, airflow_version)
         result = take(targets, settings, CheckOptions(jobs=jobs or os.cpu_count() or 1))
+        if timings:
+            _print_timings(err, result.timings)
         catalog = settings.catalog()
         if plot_file is not None:
             view.plot(result, catalog, plot_file)

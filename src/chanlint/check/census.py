@@ -7,12 +7,13 @@ Airflow's maintainers) can see which channels real callbacks, triggers and parse
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from chanlint.catalog.model import Catalog
 from chanlint.check.entrypoints import EntryPoint
 from chanlint.check.findings import EntryRef
 from chanlint.resolve.sites import Frame, resolve_frame
+from chanlint.timings import Timings
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Census:
     uses: list[MessageUse]
     entrypoints: list[EntryRef]  # every entry point found, with or without uses
     processes_of: dict[tuple[str, str], tuple[str, ...]]  # (kind, name) -> processes
+    timings: Timings = field(default_factory=Timings, repr=False)  # of the run that took it (see api.census)
 
     def rows(self) -> list[tuple[str, str]]:
         """(process, entry kind) pairs that have entry points, in a stable order."""
