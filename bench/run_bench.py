@@ -188,7 +188,7 @@ def stage_breakdown(root: Path) -> str:
     out = subprocess.run(
         [*CHANLINT, "--no-cache", "--timings", "."], cwd=root, capture_output=True, text=True, env=environment
     )
-    return "\n".join(line.rstrip() for line in out.stderr.strip("\n").splitlines())
+    return "\n".join(line.rstrip() for line in out.stderr.splitlines()).strip("\n")
 
 
 def measure(root: Path, runs: int) -> dict[str, tuple[float, int | None]]:

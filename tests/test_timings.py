@@ -20,7 +20,7 @@ from chanlint.config import find_config, load_settings
 from chanlint.discover.files import SourceFile
 from chanlint.index.modules import _line_count, parse_module, split_lines
 from chanlint.index.relevance import index_file
-from chanlint.timings import LIBCST, ParseTally, Timings
+from chanlint.timings import LIBCST, ParseTally, Timings, process_start_up
 from tests.helpers import FIXTURES, real_project
 
 DEMO = FIXTURES / "demo"
@@ -75,6 +75,8 @@ def test_timings_go_to_stderr_and_leave_the_report_alone(tmp_path: Path) -> None
     for stage in ("find files", "read files", "index", "relevance", "analyse", "of which libcst parsing", "total"):
         assert stage in timed.stderr
     assert "find files" not in plain.stderr
+    if process_start_up() is not None:  # Linux: the run's stages follow the process's own start
+        assert timed.stderr.index("start up") < timed.stderr.index("find files")
 
 
 def test_a_run_answered_by_the_cache_reads_nothing(tmp_path: Path) -> None:
@@ -113,3 +115,11 @@ def test_census_times_itself_too() -> None:
     result = CliRunner().invoke(main, ["census", "--timings", str(DEMO)])
     assert result.exit_code == 0, result.output
     assert "census" in result.stderr and "message uses in" in result.stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="the process's start is read from /proc")
+def test_start_up_runs_from_the_process_start() -> None:
+    stage = process_start_up()
+    assert stage is not None and stage.name == "start up"
+    assert 0.0 < stage.wall < 3600.0  # this test process started before the test, not long ago
+    assert stage.cpu > 0.0

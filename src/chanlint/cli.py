@@ -17,6 +17,7 @@ from chanlint.catalog import CatalogError
 from chanlint.check.postprocess import BaselineError, baseline_document
 from chanlint.config import ConfigError, Settings, check_codes, find_config, load_settings
 from chanlint.report import render
+from chanlint.timings import Stage, Timings, process_start_up
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -230,11 +231,12 @@ def check(
             follow_symlinks=follow_symlinks,
             list_entrypoints=False,  # the command shows findings only
         )
+        start_up = process_start_up() if timings else None
         with _progress(err, enabled=not quiet) as progress:
             options.progress = progress
             report = run_check(targets, settings, options)
         if timings:
-            _print_timings(err, report.timings)
+            _print_timings(err, report.timings, start_up)
         if write_baseline is not None:
             write_baseline.write_text(baseline_document(report.findings, settings.project_root), encoding="utf-8")
             err.print(f"wrote {len(report.findings)} finding(s) to the baseline {write_baseline}")
@@ -251,9 +253,11 @@ def check(
     sys.exit(EXIT_FINDINGS if report.findings else EXIT_CLEAN)
 
 
-def _print_timings(err: _Stderr, timings) -> None:
+def _print_timings(err: _Stderr, timings: Timings, start_up: Stage | None) -> None:
     from chanlint.report.timings_view import render_timings
 
+    if start_up is not None:
+        timings.stages.insert(0, start_up)
     render_timings(timings, err.console)
 
 
@@ -498,9 +502,10 @@ def census_command(
         _fail(f"--plot writes .svg or .png files, not {plot_file.name}")
     try:
         settings = _settings(targets, config_path, airflow_version)
+        start_up = process_start_up() if timings else None
         result = take(targets, settings, CheckOptions(jobs=jobs or os.cpu_count() or 1))
         if timings:
-            _print_timings(err, result.timings)
+            _print_timings(err, result.timings, start_up)
         catalog = settings.catalog()
         if plot_file is not None:
             view.plot(result, catalog, plot_file)
