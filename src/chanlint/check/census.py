@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from chanlint.catalog.model import Catalog
-from chanlint.check.entrypoints import EntryPoint
 from chanlint.check.findings import EntryRef
 from chanlint.resolve.sites import Frame, resolve_frame
 from chanlint.timings import Timings
+
+if TYPE_CHECKING:  # the command's module imports this one before the run, which loads libcst meanwhile
+    from chanlint.check.entrypoints import EntryPoint
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,14 @@ import csv
 import io
 import json
 from pathlib import Path
-
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from chanlint.api import display_path
 from chanlint.catalog.model import Catalog
 from chanlint.check.census import Census, MessageUse
+
+if TYPE_CHECKING:  # rich loads when a table is drawn: the run before it loads libcst while it indexes
+    from rich.console import Console
 
 
 class PlotUnavailable(Exception):
@@ -58,6 +59,8 @@ def census_dict(census: Census, catalog: Catalog, cwd: Path | None = None) -> di
 
 
 def render_text(census: Census, catalog: Catalog, console: Console, details: bool, cwd: Path | None) -> None:
+    from rich.table import Table
+
     needing = census.entry_points_needing()
     counts = census.entry_counts()
     groups = list(catalog.groups)
