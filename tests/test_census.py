@@ -97,3 +97,15 @@ def test_plot_without_matplotlib_says_how_to_get_it(tmp_path, monkeypatch) -> No
     result = run(["census", "--plot", str(tmp_path / "c.png"), "."], DEMO)
     assert result.exit_code == 2 and "pip install 'chanlint[plot]'" in result.output
     assert run(["census", "--plot", str(tmp_path / "c.gif"), "."], DEMO).exit_code == 2
+
+
+def test_the_census_command_loads_libcst_only_with_the_run() -> None:
+    """Before the run, the command's modules leave libcst and rich unloaded: the run loads libcst
+    while its workers index the files (see api._import_analysis), which costs no wall time."""
+    import subprocess
+
+    script = "import sys, chanlint.cli, chanlint.report.census_view; print(' '.join(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    loaded = set(done.stdout.split())
+    assert "chanlint.check.census" in loaded
+    assert not {"libcst", "rich", "chanlint.check.entrypoints"} & loaded
