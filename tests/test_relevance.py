@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,49 @@ def test_what_the_index_cannot_tell_is_parsed_up_front_and_nothing_more() -> Non
         frozenset({"pkg"}),
     )
     assert found == {"pkg.assigned", "pkg.ops"}
+
+
+def test_classes_under_match_and_except_star_and_async_blocks_are_indexed(tmp_path: Path) -> None:
+    """The index reads the statements a `match` case, an `except*` handler, `async with` and
+    `async for` hold, as libcst's parse does: a trigger defined there is found lazily too, and
+    a body that defines a class is never left for later."""
+    from chanlint.index.relevance import index_file
+    from tests.helpers import write_tree
+
+    trigger = (
+        "from airflow.sdk import Variable\n"
+        "from airflow.triggers.base import BaseTrigger\n\n"
+        "MODE = 'a'\n"
+        "match MODE:\n"
+        "    case 'a':\n"
+        "        class MatchTrigger(BaseTrigger):\n"
+        "            async def run(self):\n"
+        "                Variable.set('k', 'v')\n"
+        "                yield None\n"
+    )
+    star = (  # Python 3.11+
+        "try:\n    pass\nexcept* ValueError:\n"
+        "    class StarTrigger(BaseTrigger):\n"
+        "        async def run(self):\n"
+        "            Variable.set('k', 'v')\n"
+        "            yield None\n"
+    )
+    trigger += star if sys.version_info >= (3, 11) else ""
+    write_tree(tmp_path, {"dags/d.py": "from airflow.sdk import DAG\n\nwith DAG('d'):\n    pass\n"})
+    write_tree(tmp_path, {"plugins/prov/__init__.py": "", "plugins/prov/triggers.py": trigger})
+    everything, lazily = _census_both_ways(tmp_path)
+    assert lazily == everything
+    assert "prov.triggers.MatchTrigger" in everything
+    assert ("prov.triggers.StarTrigger" in everything) == (sys.version_info >= (3, 11))
+    source = (
+        "async def outer(items):\n"
+        "    async with items as held:\n"
+        "        class Inner:\n"
+        "            pass\n"
+        "    async for item in items:\n"
+        "        class Other:\n"
+        "            pass\n"
+    )
+    index = index_file("m", False, source.encode(), ())
+    assert set(index.classes) == {"outer.<locals>.Inner", "outer.<locals>.Other"}
+    assert index.lazy_bodies == ()  # a body that defines classes is parsed with the file

@@ -30,7 +30,7 @@ from chanlint import __version__
 from chanlint.digest import blake2b
 from chanlint.discover.files import FileStat, FolderStamp, folder_unchanged, stat_of
 
-CACHE_FORMAT = 13
+CACHE_FORMAT = 14
 RUNS_FILE = "runs-v1.pickle"
 INDEX_FILE = "index-v1.pickle"
 TASKS_FILE = "tasks-v1.pickle"

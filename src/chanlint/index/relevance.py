@@ -141,6 +141,8 @@ def _collect(
             if first <= last:
                 spare.append((first, last))
     for node in body:
+        if type(node) in _LEAVES:  # most statements: nothing to record, nothing inside
+            continue
         if isinstance(node, ast.Import):
             for alias in node.names:
                 local = alias.asname or alias.name.split(".")[0]
@@ -167,11 +169,29 @@ def _collect(
                     lazy.append((node.lineno, span[1], f"{keyword} {node.name}"))
                 elif span is not None:
                     lazy.append((*span, ""))
-        elif isinstance(node, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
+        elif isinstance(node, _BLOCKS):
             for part in ("body", "orelse", "finalbody"):
                 _collect(getattr(node, part, []) or [], index, package, prefix, lazy, lines, spare)
             for handler in getattr(node, "handlers", []):
                 _collect(handler.body, index, package, prefix, lazy, lines, spare)
+        elif isinstance(node, ast.Match):
+            for case in node.cases:
+                _collect(case.body, index, package, prefix, lazy, lines, spare)
+
+
+# Statements that hold no statement and bind no import or class.
+_LEAVES = frozenset(
+    {
+        ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Pass, ast.Raise,
+        ast.Delete, ast.Global, ast.Nonlocal, ast.Assert, ast.Break, ast.Continue,
+    }
+)  # fmt: skip
+# Statements holding statement lists (as libcst's If, For, While, With, Try and TryStar do; Match apart).
+_BLOCKS = tuple(
+    getattr(ast, name)
+    for name in ("If", "For", "AsyncFor", "While", "With", "AsyncWith", "Try", "TryStar")
+    if hasattr(ast, name)  # TryStar: Python 3.11+
+)
 
 
 def _bind(index: FileIndex, local: str, target: str) -> None:
