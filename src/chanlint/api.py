@@ -115,10 +115,11 @@ def check(paths: list[Path], settings: Settings, options: CheckOptions | None = 
             run_key = _run_key(settings, options)
             memo = cache.run(run_key)
             unchanged = memo is not None and memo.holds_for(stats, read_stats)
-            stage.detail = "no file changed" if unchanged else "files changed" if memo else "nothing to reuse"
+            stage.detail = "no file changed" if unchanged else "something changed" if memo else "nothing to reuse"
         if unchanged:  # no file is read
-            report = Report(__version__, memo.airflow, walk.scanned, [], [], settings.version_note, from_cache=True)
-            report.timings = timings
+            report = Report(
+                __version__, memo.airflow, walk.scanned, [], [], settings.version_note, from_cache=True, timings=timings
+            )
             with timings.stage("report") as stage:
                 if memo.worth_refreshing(stats, read_stats):  # so that the next run need not read them either
                     memo.stats, memo.read_stats, memo.taken_at = stats, read_stats, started
@@ -314,11 +315,12 @@ def _rare_collections() -> Iterator[None]:
 def _analyse(sources, hashes, eager, layout, catalog, settings, problems, options, indexes, reusable):
     """Parse what the tasks read, evaluate every task (one per relevant module) whose record in
     `reusable` no longer holds, judge what their entry points send (see check.entrypoints)."""
-    parsed_here = LIBCST.copy()
     from chanlint.check import forks
     from chanlint.check.entrypoints import TaskResult, merge_entries, run_task
     from chanlint.index.relevance import index_file
     from chanlint.resolve.program import Program
+
+    parsed_here = LIBCST.copy()  # what this process had parsed before the analysis
 
     def parse_scanned(path: Path, problems: list[Finding] | None) -> ModuleInfo | None:
         if catalog.is_runtime_module(sources[path][0].module):
@@ -406,7 +408,6 @@ def _analyse(sources, hashes, eager, layout, catalog, settings, problems, option
         return record, result
 
     sent = {"hashes": 0, "stats": 0, "folders": 0}  # each worker keeps its own counts
-    parsed_before = LIBCST.copy()  # in a worker: what it had parsed when it last answered
 
     def news(name: str, current: dict) -> dict:
         """What a worker learnt since its last answer: these dicts only ever gain entries."""
@@ -444,7 +445,7 @@ def _analyse(sources, hashes, eager, layout, catalog, settings, problems, option
     sys.setrecursionlimit(max(limit, 20000))
     try:
         if options.jobs > 1 and len(todo) >= forks.PARALLEL_TASKS and forks.can_fork():
-            parsed_before = LIBCST.copy()
+            parsed_before = LIBCST.copy()  # in each worker: what it had parsed when it last answered
             with closing(forks.map_in_forks(evaluate_apart, todo, options.jobs)) as answers:
                 for done, (path, (record, result, learnt, parsed)) in enumerate(zip(todo, answers, strict=True), 1):
                     hashes_read, stats_read, folders = learnt
