@@ -121,5 +121,5 @@ def test_census_times_itself_too() -> None:
 def test_start_up_runs_from_the_process_start() -> None:
     stage = process_start_up()
     assert stage is not None and stage.name == "start up"
-    assert 0.0 < stage.wall < 3600.0  # this test process started before the test, not long ago
+    assert 0.0 < stage.wall < 86400.0  # this test process started before the test, not long ago
     assert stage.cpu > 0.0

@@ -104,6 +104,7 @@ def process_start_up() -> Stage | None:
             uptime = float(handle.read().split()[0])
     except (OSError, IndexError, ValueError):
         return None
-    ticks = os.sysconf("SC_CLK_TCK")
-    started = float(fields[19]) / ticks  # field 22, starttime: seconds after boot
-    return Stage("start up", wall=max(uptime - started, 0.0), cpu=time.process_time())
+    started = float(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22, starttime: seconds after boot
+    if not 0.0 <= uptime - started < 86400.0:  # clocks that disagree (a time namespace, say): no answer
+        return None
+    return Stage("start up", wall=uptime - started, cpu=time.process_time())
