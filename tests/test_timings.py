@@ -3,6 +3,7 @@ shown on standard error without changing the report."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -123,3 +124,27 @@ def test_start_up_runs_from_the_process_start() -> None:
     assert stage is not None and stage.name == "start up"
     assert 0.0 < stage.wall < 86400.0  # this test process started before the test, not long ago
     assert stage.cpu > 0.0
+
+
+def test_loading_libcst_shows_where_it_happens() -> None:
+    """A run that indexes in worker processes loads libcst meanwhile (its index row says so);
+    one that indexes few files loads it in a row of its own, before the analysis."""
+    script = (
+        "import sys\n"
+        "import chanlint.index.relevance as relevance\n"
+        "relevance.PARALLEL_THRESHOLD = int(sys.argv[1])\n"
+        "from chanlint.cli import main\n"
+        "main(['check', '--timings', '--no-cache', '--jobs', '2', sys.argv[2]])\n"
+    )
+
+    def stderr(threshold: int) -> str:
+        wide = {**os.environ, "COLUMNS": "200"}  # no row wrapped
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(threshold), str(DEMO)], capture_output=True, text=True, env=wide
+        )
+        assert done.returncode == 1, done.stderr
+        return done.stderr
+
+    in_workers, in_turn = stderr(1), stderr(1000)
+    assert "libcst loaded meanwhile" in in_workers and "load the analysis" not in in_workers
+    assert "load the analysis" in in_turn and "libcst loaded meanwhile" not in in_turn

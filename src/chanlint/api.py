@@ -180,9 +180,11 @@ def _check_contents(
         trusted = sum(data is None for _, data in sources.values())
         stage.detail = f"{len(sources) - trusted:,} read" + (f", {trusted:,} known by their stat" if trusted else "")
     with timings.stage("index") as stage, _rare_collections():
+        loaded = _ANALYSIS in sys.modules
         indexes, replaced, anew = _index_all(sources, hashes, registration_tokens(catalog), cache, options)
         cached = f", {len(sources) - anew:,} from the cache" if cache is not None else ""
-        stage.detail = f"{anew:,} files indexed anew (ast){cached}"
+        meanwhile = ", libcst loaded meanwhile" if not loaded and _ANALYSIS in sys.modules else ""
+        stage.detail = f"{anew:,} files indexed anew (ast){cached}{meanwhile}"
     for path, (source, _) in list(sources.items()):
         problem = indexes[source.module].problem
         if problem is not None:
@@ -219,6 +221,10 @@ def _check_contents(
         relevant = {str(p) for p in eager}
         tasks = cache.task_memo() if cache is not None else None
         reusable = tasks.tasks if tasks is not None and tasks.holds_for(run_key, relevant) else {}
+        if _ANALYSIS not in sys.modules:  # a run that indexed few files, or none, loads it now
+            with timings.stage("load the analysis") as stage:
+                _import_analysis()
+                stage.detail = "libcst and the evaluator"
         with timings.stage("analyse") as stage, _rare_collections():
             judged, outcome = _analyse(
                 sources, hashes, eager, layout, catalog, settings, problems, options, indexes, reusable
@@ -561,6 +567,9 @@ def _index_all(sources, hashes, tokens, cache, options) -> tuple[dict[str, FileI
             replaced[str(path)] = (cache.last_index(str(path)), index)
             cache.store_index(str(path), hashes[str(path)], index)
     return indexes, replaced, len(todo)
+
+
+_ANALYSIS = "chanlint.check.entrypoints"  # the analysis' module that loads the rest (and libcst)
 
 
 def _import_analysis() -> None:
