@@ -148,3 +148,12 @@ def test_loading_libcst_shows_where_it_happens() -> None:
     in_workers, in_turn = stderr(1), stderr(1000)
     assert "libcst loaded meanwhile" in in_workers and "load the analysis" not in in_workers
     assert "load the analysis" in in_turn and "libcst loaded meanwhile" not in in_turn
+
+
+def test_reports_of_the_same_findings_compare_equal_whatever_their_timings() -> None:
+    def run():  # without entry points, whose syntax trees compare by identity
+        return check([DEMO], load_settings(find_config(DEMO), DEMO), CheckOptions(list_entrypoints=False))
+
+    first, second = run(), run()
+    assert first.timings is not second.timings
+    assert first == second

@@ -74,8 +74,10 @@ class Report:
     from_cache: bool = False  # findings reused from the last run (entrypoints then not listed)
     tasks_run: int = 0  # analysis tasks evaluated (one per relevant module)
     tasks_reused: int = 0  # ... and reused from the last run, their files unchanged (entrypoints not listed)
-    timings: Timings = field(default_factory=Timings, repr=False)  # where the run's time went
-    libcst: ParseTally = field(default_factory=ParseTally)  # what the analysis parsed with libcst, in every process
+    # Where the run's time went, and what the analysis parsed with libcst (in every process):
+    # they differ from run to run, so two reports of the same findings still compare equal.
+    timings: Timings = field(default_factory=Timings, repr=False, compare=False)
+    libcst: ParseTally = field(default_factory=ParseTally, compare=False)
 
 
 @dataclass
