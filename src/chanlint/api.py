@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import importlib
 import os
 import sys
 import time
@@ -578,7 +579,7 @@ def _import_analysis() -> None:
     """Load libcst and the analysis (a fifth of a second of building its node classes) while the
     index's workers run: a run that indexes many files goes on to parse some, and the analysis'
     workers, forked after, inherit what is loaded."""
-    import chanlint.check.entrypoints  # noqa: F401  (imports libcst)
+    importlib.import_module(_ANALYSIS)  # (imports libcst)
 
 
 def _same_class_graph(
